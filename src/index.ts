@@ -1,0 +1,7 @@
+// Must come first: jax-js reads these globals while it loads.
+import "./runtime/globals.js";
+
+export * as jax from "@jax-js/jax";
+export { numpy as np, random, lax, tree } from "@jax-js/jax";
+export { initRuntime, devices, ShapeDtypeStruct } from "./runtime/index.js";
+export type { RuntimeReport, DeviceName } from "./runtime/index.js";
