@@ -1,0 +1,152 @@
+/**
+ * What a notebook user sees from a kernel, checked through a real Jupyter
+ * server. The same suite runs on ipykernel (the reference: it proves the
+ * harness and the expectations) and on tsnnx; only the code snippets differ.
+ */
+import assert from "node:assert/strict";
+import { createJupyterEnv, removeJupyterEnv, startJupyterServer, type JupyterEnv, type JupyterServer } from "./jupyter.js";
+import { describeExecution, execute, startKernel, type KernelConnection } from "./kernel-session.js";
+
+/** Code in the kernel's language for each behaviour; see the assertions for what each must do. */
+export interface KernelProfile {
+  kernelName: string;
+  language: string;
+  /** Writes exactly "hello e2e\n" to stdout. */
+  printHello: string;
+  /** Writes exactly "warn e2e\n" to stderr. */
+  printStderr: string;
+  /** Binds `answerBase` to 40 (first cell), then evaluates `answerBase + 2` (second cell). */
+  defineAnswerBase: string;
+  useAnswerBase: string;
+  /** Displays the HTML `<b>e2e html</b>` as display_data. */
+  displayHtml: string;
+  /** Raises/throws an error of class `errorName` with message "boom e2e". */
+  throwError: string;
+  errorName: string;
+  /** Runs for a minute unless interrupted. */
+  sleepAMinute: string;
+  /** Binds a name starting with `completionPrefix`, which completion must offer afterwards. */
+  defineCompletionTarget: string;
+  completionPrefix: string;
+  completionTarget: string;
+  /** Whatever must run in a fresh kernel for the test setup (may be empty). */
+  setup?: string;
+  /** Extra one-time preparation (such as installing the kernelspec into the scratch Jupyter). */
+  prepare?: (jenv: JupyterEnv) => Promise<void>;
+}
+
+export function describeKernelBehaviour(profile: KernelProfile): void {
+  describe(`kernel "${profile.kernelName}" through a real Jupyter server`, function () {
+    this.timeout(120_000);
+    let jenv: JupyterEnv;
+    let server: JupyterServer;
+    let session: KernelConnection;
+
+    before(async function () {
+      this.timeout(30 * 60_000); // The first run creates the shared venv.
+      jenv = await createJupyterEnv();
+      await profile.prepare?.(jenv);
+      server = await startJupyterServer(jenv);
+      session = await startKernel(server, profile.kernelName);
+      if (profile.setup) await mustSucceed(profile.setup);
+    });
+
+    after(async function () {
+      this.timeout(60_000);
+      await session?.close().catch(() => undefined);
+      await server?.stop();
+      if (jenv) await removeJupyterEnv(jenv);
+    });
+
+    async function mustSucceed(code: string) {
+      const execution = await execute(session.kernel, code);
+      assert.equal(execution.reply.status, "ok", `cell failed:\n${code}\n${describeExecution(execution)}`);
+      return execution;
+    }
+
+    it("reports its language in kernel_info", async function () {
+      const info = await session.kernel.info;
+      assert.equal(info.status, "ok");
+      assert.equal(info.language_info.name, profile.language);
+    });
+
+    it("streams stdout and stderr as stream messages", async function () {
+      const out = await mustSucceed(profile.printHello);
+      assert.equal(out.stdout, "hello e2e\n");
+      const err = await mustSucceed(profile.printStderr);
+      assert.equal(err.stderr, "warn e2e\n");
+    });
+
+    it("sends execute_input and an execute_result carrying the execution count, keeping state between cells", async function () {
+      await mustSucceed(profile.defineAnswerBase);
+      const execution = await mustSucceed(profile.useAnswerBase);
+      assert.ok(execution.executeInput, `no execute_input:\n${describeExecution(execution)}`);
+      assert.ok(execution.executeResult, `no execute_result:\n${describeExecution(execution)}`);
+      assert.equal(execution.executeResult.data["text/plain"], "42");
+      const count = execution.reply.execution_count;
+      assert.equal(execution.executeResult.execution_count, count);
+      assert.equal(execution.executeInput.execution_count, count);
+      const next = await mustSucceed(profile.useAnswerBase);
+      assert.equal(next.reply.execution_count, count + 1, "execution_count must grow by one per cell");
+      assert.deepEqual(next.statuses, ["busy", "idle"]);
+    });
+
+    it("sends display_data with text/html", async function () {
+      const execution = await mustSucceed(profile.displayHtml);
+      const html = execution.displayData.map((d) => d.data["text/html"]).filter((h) => h !== undefined);
+      assert.equal(html.length, 1, `expected one text/html display:\n${describeExecution(execution)}`);
+      assert.match(String(html[0]), /<b>e2e html<\/b>/);
+    });
+
+    it("reports a thrown error as an error message and an error reply, then keeps working", async function () {
+      const execution = await execute(session.kernel, profile.throwError);
+      assert.equal(execution.reply.status, "error", describeExecution(execution));
+      assert.ok(execution.error, `no error message on IOPub:\n${describeExecution(execution)}`);
+      assert.equal(execution.error.ename, profile.errorName);
+      assert.match(execution.error.evalue, /boom e2e/);
+      assert.ok(Array.isArray(execution.error.traceback) && execution.error.traceback.length > 0);
+      const after = await mustSucceed(profile.useAnswerBase);
+      assert.equal(after.executeResult?.data["text/plain"], "42");
+    });
+
+    it("interrupts a busy cell and stays usable", async function () {
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const startedAt = Date.now();
+      const busy = execute(session.kernel, profile.sleepAMinute, { onStarted: started });
+      await running;
+      await new Promise((r) => setTimeout(r, 500));
+      await session.kernel.interrupt();
+      const execution = await busy;
+      const elapsed = Date.now() - startedAt;
+      assert.ok(elapsed < 20_000, `the cell ran ${elapsed} ms after the interrupt was asked`);
+      assert.notEqual(execution.reply.status, "ok", describeExecution(execution));
+      const after = await mustSucceed(profile.useAnswerBase);
+      assert.equal(after.executeResult?.data["text/plain"], "42");
+    });
+
+    it("completes a name defined in an earlier cell", async function () {
+      await mustSucceed(profile.defineCompletionTarget);
+      const code = profile.completionPrefix;
+      const reply = await session.kernel.requestComplete({ code, cursor_pos: code.length });
+      const content = reply.content;
+      assert.equal(content.status, "ok", JSON.stringify(content));
+      if (content.status !== "ok") return;
+      assert.ok(content.matches.includes(profile.completionTarget), `matches: ${JSON.stringify(content.matches)}`);
+      assert.equal(content.cursor_end, code.length);
+      const replaced = code.slice(0, content.cursor_start) + profile.completionTarget + code.slice(content.cursor_end);
+      assert.ok(replaced.endsWith(profile.completionTarget), `applying the completion gives ${JSON.stringify(replaced)}`);
+    });
+
+    it("restarts with fresh state and execution count", async function () {
+      await session.kernel.restart();
+      const execution = await execute(session.kernel, profile.useAnswerBase);
+      assert.equal(execution.reply.status, "error", `state survived the restart:\n${describeExecution(execution)}`);
+      assert.equal(execution.reply.execution_count, 1, "the first cell after a restart must be number 1");
+      if (profile.setup) await mustSucceed(profile.setup);
+      await mustSucceed(profile.defineAnswerBase);
+      const again = await mustSucceed(profile.useAnswerBase);
+      assert.equal(again.executeResult?.data["text/plain"], "42");
+    });
+  });
+}
