@@ -84,10 +84,11 @@ export function describeKernelBehaviour(profile: KernelProfile): void {
       assert.ok(execution.executeResult, `no execute_result:\n${describeExecution(execution)}`);
       assert.equal(execution.executeResult.data["text/plain"], "42");
       const count = execution.reply.execution_count;
+      assert.equal(typeof count, "number", "execute_reply must carry an execution_count");
       assert.equal(execution.executeResult.execution_count, count);
       assert.equal(execution.executeInput.execution_count, count);
       const next = await mustSucceed(profile.useAnswerBase);
-      assert.equal(next.reply.execution_count, count + 1, "execution_count must grow by one per cell");
+      assert.equal(next.reply.execution_count, count! + 1, "execution_count must grow by one per cell");
       assert.deepEqual(next.statuses, ["busy", "idle"]);
     });
 
