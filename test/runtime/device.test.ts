@@ -54,11 +54,20 @@ describe("runtime environment variables (child processes)", function () {
     assert.equal(report.webgpuUnavailable, "TSNNX_DEVICE=wasm");
   });
 
-  it("TSNNX_DEVICE=webgpu without a usable adapter is an error that says why", function () {
-    if (!runtime.webgpuUnavailable) this.skip();
-    const out = run({ TSNNX_DEVICE: "webgpu" }, "report");
+  it("TSNNX_DEVICE=webgpu without a usable adapter is an error that says why", () => {
+    // An ICD list naming no real driver leaves Dawn without a Vulkan adapter.
+    const out = run({ TSNNX_DEVICE: "webgpu", VK_ICD_FILENAMES: "/nonexistent/icd.json" }, "report");
     assert.notEqual(out.status, 0);
-    assert.match(out.stderr, /TSNNX_DEVICE=webgpu but WebGPU is unavailable: \S/);
+    assert.match(out.stderr, /TSNNX_DEVICE=webgpu but WebGPU is unavailable: Dawn found no adapter/);
+  });
+
+  it("TSNNX_DEVICE=webgpu uses even a software adapter when asked", function () {
+    if (runtime.webgpuUnavailable) this.skip();
+    const out = run({ TSNNX_DEVICE: "webgpu" }, "report");
+    assert.equal(out.status, 0, out.stderr);
+    const report = lastJson(out.stdout);
+    assert.equal(report.device, "webgpu");
+    assert.deepEqual(report.initialized, ["wasm", "webgpu"]);
   });
 
   it("rejects a bad TSNNX_DEVICE and TSNNX_THREADS by name", () => {
