@@ -1,0 +1,114 @@
+/**
+ * Runs notebooks the way CI users do, through the venv's `jupyter nbconvert
+ * --execute` and `papermill`, writing the executed copy into the scratch
+ * Jupyter folder (never over the committed notebook), and reads it back.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { runVenvTool, type JupyterEnv } from "./jupyter.js";
+
+export interface NotebookOutput {
+  output_type: "stream" | "execute_result" | "display_data" | "error";
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, unknown>;
+  execution_count?: number | null;
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
+}
+
+export interface NotebookCell {
+  cell_type: "code" | "markdown" | "raw";
+  source: string | string[];
+  metadata: Record<string, unknown>;
+  execution_count?: number | null;
+  outputs?: NotebookOutput[];
+}
+
+export interface Notebook {
+  nbformat: number;
+  nbformat_minor: number;
+  metadata: {
+    kernelspec?: { name: string; display_name: string; language?: string };
+    language_info?: { name: string };
+    [key: string]: unknown;
+  };
+  cells: NotebookCell[];
+}
+
+export async function readNotebook(file: string): Promise<Notebook> {
+  return JSON.parse(await readFile(file, "utf8")) as Notebook;
+}
+
+export function joinText(text: string | string[] | undefined): string {
+  return Array.isArray(text) ? text.join("") : (text ?? "");
+}
+
+export function codeCells(notebook: Notebook): NotebookCell[] {
+  return notebook.cells.filter((cell) => cell.cell_type === "code");
+}
+
+/** Everything a code cell printed to stdout. */
+export function cellStdout(cell: NotebookCell): string {
+  return (cell.outputs ?? [])
+    .filter((o) => o.output_type === "stream" && o.name === "stdout")
+    .map((o) => joinText(o.text))
+    .join("");
+}
+
+/** The value of one MIME type across a cell's rich outputs (execute_result and display_data). */
+export function cellMime(cell: NotebookCell, mime: string): string[] {
+  return (cell.outputs ?? [])
+    .filter((o) => o.output_type === "execute_result" || o.output_type === "display_data")
+    .map((o) => o.data?.[mime])
+    .filter((value) => value !== undefined)
+    .map((value) => joinText(value as string | string[]));
+}
+
+/** Problems that mean a notebook did not run cleanly: error outputs and cells without an execution count. */
+export function executionProblems(notebook: Notebook): string[] {
+  const problems: string[] = [];
+  codeCells(notebook).forEach((cell, index) => {
+    const source = joinText(cell.source).split("\n")[0];
+    if (typeof cell.execution_count !== "number") problems.push(`code cell ${index} (${source}) has no execution_count`);
+    for (const output of cell.outputs ?? []) {
+      if (output.output_type === "error") {
+        problems.push(`code cell ${index} (${source}) raised ${output.ename}: ${output.evalue}`);
+      }
+    }
+  });
+  return problems;
+}
+
+const cellTimeoutSeconds = 600;
+
+/** `jupyter nbconvert --to notebook --execute`; returns the executed notebook. */
+export async function executeWithNbconvert(jenv: JupyterEnv, notebookFile: string, kernelName?: string): Promise<Notebook> {
+  const stem = path.basename(notebookFile, ".ipynb");
+  const output = `${stem}.nbconvert`;
+  const args = [
+    "nbconvert", "--to", "notebook", "--execute",
+    `--ExecutePreprocessor.timeout=${cellTimeoutSeconds}`,
+    "--output-dir", jenv.workDir,
+    "--output", output,
+    notebookFile,
+  ];
+  if (kernelName) args.push(`--ExecutePreprocessor.kernel_name=${kernelName}`);
+  await runVenvTool(jenv, "jupyter", args, 20 * 60_000);
+  return readNotebook(path.join(jenv.workDir, `${output}.ipynb`));
+}
+
+/** `papermill IN OUT`, optionally injecting YAML parameters (`-y`); returns the executed notebook. */
+export async function executeWithPapermill(
+  jenv: JupyterEnv,
+  notebookFile: string,
+  options: { kernelName?: string; parameters?: Record<string, unknown> } = {},
+): Promise<Notebook> {
+  const output = path.join(jenv.workDir, `${path.basename(notebookFile, ".ipynb")}.papermill.ipynb`);
+  const args = [notebookFile, output, "--execution-timeout", String(cellTimeoutSeconds), "--no-progress-bar"];
+  if (options.kernelName) args.push("-k", options.kernelName);
+  if (options.parameters) args.push("-y", JSON.stringify(options.parameters));
+  await runVenvTool(jenv, "papermill", args, 20 * 60_000);
+  return readNotebook(output);
+}
