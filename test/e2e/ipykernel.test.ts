@@ -16,6 +16,7 @@ describeKernelBehaviour({
   throwError: 'raise ValueError("boom e2e")',
   errorName: "ValueError",
   sleepAMinute: "import time\ntime.sleep(60)",
+  busyLoop: "while True:\n    pass",
   defineCompletionTarget: "completion_target_value = 1",
   completionPrefix: "completion_targ",
   completionTarget: "completion_target_value",
