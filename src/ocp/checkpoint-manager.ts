@@ -1,0 +1,325 @@
+/**
+ * `ocp.CheckpointManager`: numbered steps in one directory, laid out as
+ * Orbax's CheckpointManager lays them out (`<step>/<item>/`, `<step>/metrics/metrics`,
+ * `<step>/_CHECKPOINT_METADATA`), with Orbax's save and keep policies.
+ *
+ * Steps are discovered synchronously when the manager is built. A step is
+ * listed while its save is in flight (as in Orbax) and dropped again if the
+ * save fails; old steps are deleted only after the new step has committed.
+ */
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { readPyTreeMetadata, type LeafMetadata } from "./format/index.js";
+import type { ItemRestoreArgs, RestoreArgs, SaveArgs } from "./args.js";
+import { commitDir, makeTmpDir, removeTmpDirsSync, TMP_MARKER } from "./atomic.js";
+import { BackgroundWork } from "./background.js";
+import { handlerTypes, readCheckpointMetadataSync, readJsonSync, readSaveRecordSync, writeCheckpointMetadata, writeSaveRecord, type SaveRecord } from "./checkpoint-metadata.js";
+import { CheckpointError, StepAlreadyExistsError } from "./errors.js";
+import { isJsonItem, requireDir, restoreItem, stageItem, writeItem, type StagedItem } from "./items.js";
+import { resolveManagerOptions, type CheckpointManagerOptions, type ResolvedManagerOptions } from "./manager-options.js";
+import { emptyReport, type RestoreReport } from "./restore-plan.js";
+import { decideKeep, decideSave, sortByMetric, type StepInfo } from "./retention.js";
+import { checkStep, parseStepName, stepName } from "./step-names.js";
+
+const DEFAULT_ITEM = "default";
+const METRICS_ITEM = "metrics";
+
+export interface ManagerSaveOptions {
+  args: SaveArgs;
+  /** Saved as the step's `metrics/metrics` JSON; what bestFn ranks. */
+  metrics?: Record<string, unknown>;
+  /** Save even if the policy declines, replacing an existing step. */
+  force?: boolean;
+  customMetadata?: Record<string, unknown>;
+}
+
+/** Everything known about one step, for renderers. */
+export interface StepSummary extends Partial<SaveRecord> {
+  step: number;
+  /** Commit time, ms since the epoch. */
+  time: number;
+  metrics?: Record<string, unknown>;
+  best: boolean;
+  /** True while its save is still being written. */
+  inFlight: boolean;
+}
+
+export type ItemMetadata = { kind: "pytree"; leaves: LeafMetadata[] } | { kind: "json" };
+
+interface StepEntry extends StepInfo {
+  inFlight: boolean;
+}
+
+export class CheckpointManager {
+  readonly directory: string;
+  private readonly options: ResolvedManagerOptions;
+  private readonly background = new BackgroundWork();
+  private steps: StepEntry[] = [];
+  /** What the last restore converted, reshaped or skipped, path by path. */
+  lastRestoreReport: RestoreReport = emptyReport();
+
+  constructor(directory: string, options: CheckpointManagerOptions = {}) {
+    this.options = resolveManagerOptions(options);
+    this.directory = path.resolve(directory);
+    if (fs.existsSync(this.directory)) {
+      requireDir(this.directory, "CheckpointManager");
+      if (this.options.cleanupTmpDirectories && !this.options.readOnly) removeTmpDirsSync(this.directory);
+    } else if (this.options.create) {
+      fs.mkdirSync(this.directory, { recursive: true });
+    }
+    this.steps = this.discover();
+  }
+
+  private discover(): StepEntry[] {
+    if (!fs.existsSync(this.directory)) return [];
+    const found: StepEntry[] = [];
+    for (const entry of fs.readdirSync(this.directory, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const step = parseStepName(entry.name, this.options);
+      if (step === undefined) continue;
+      const dir = path.join(this.directory, entry.name);
+      found.push({ step, time: stepTime(dir), metrics: readMetricsLenient(dir), inFlight: false });
+    }
+    return found.sort((a, b) => a.step - b.step);
+  }
+
+  private stepDir(step: number): string {
+    return path.join(this.directory, stepName(step, this.options));
+  }
+
+  private entry(step: number, what: string): StepEntry {
+    checkStep(step, what);
+    const found = this.steps.find((s) => s.step === step);
+    if (found === undefined) throw new CheckpointError(`${what}: step ${step} was not found in ${this.directory}. Available steps: [${this.allSteps().join(", ")}]`);
+    return found;
+  }
+
+  latestStep(): number | undefined {
+    return this.steps.at(-1)?.step;
+  }
+
+  allSteps(): number[] {
+    return this.steps.map((s) => s.step);
+  }
+
+  bestStep(): number | undefined {
+    if (this.options.bestFn === undefined) return this.latestStep();
+    return sortByMetric(this.steps, this.options).at(-1)?.step;
+  }
+
+  shouldSave(step: number): boolean {
+    checkStep(step, "shouldSave");
+    if (this.options.readOnly) return false;
+    return decideSave(step, this.steps, this.options);
+  }
+
+  /** The metrics saved with `step`, or undefined if none were. */
+  metrics(step: number): Record<string, unknown> | undefined {
+    const entry = this.entry(step, "metrics");
+    if (entry.inFlight) return entry.metrics;
+    return readMetrics(this.stepDir(step));
+  }
+
+  /** Per item of `step`: its stored tree (paths, shapes, dtypes) or that it is JSON. */
+  async itemMetadata(step: number): Promise<Record<string, ItemMetadata>> {
+    this.entry(step, "itemMetadata");
+    await this.background.wait();
+    const dir = this.stepDir(step);
+    const out: Record<string, ItemMetadata> = {};
+    for (const name of listItems(dir)) {
+      const itemDir = path.join(dir, name);
+      out[name] = isJsonItem(itemDir) ? { kind: "json" } : { kind: "pytree", leaves: (await readPyTreeMetadata(itemDir)).leaves };
+    }
+    return out;
+  }
+
+  /** One summary per step, oldest first. */
+  stepSummaries(): StepSummary[] {
+    const best = this.options.bestFn !== undefined ? this.bestStep() : undefined;
+    return this.steps.map((s) => ({
+      ...(s.inFlight ? {} : readSaveRecordLenient(this.stepDir(s.step))),
+      step: s.step,
+      time: s.time,
+      metrics: s.metrics,
+      best: s.step === best,
+      inFlight: s.inFlight,
+    }));
+  }
+
+  /**
+   * Saves `args` as `step`. Resolves false when the save policy declines (and
+   * force is not set); otherwise true once the arrays are on the host (async)
+   * or the step is committed (enableAsyncCheckpointing: false).
+   */
+  async save(step: number, options: ManagerSaveOptions): Promise<boolean> {
+    if (this.options.readOnly) throw new CheckpointError(`save: the CheckpointManager for ${this.directory} is read-only (readOnly: true)`);
+    checkStep(step, "save");
+    if (options === undefined || options.args === undefined) throw new Error(`save(${step}): pass { args: ocp.args.StandardSave(state) } (or Composite(...))`);
+    await this.background.wait();
+    const force = options.force === true;
+    const existing = this.steps.some((s) => s.step === step) || fs.existsSync(this.stepDir(step));
+    if (existing && !force) throw new StepAlreadyExistsError(step, this.directory);
+    if (!force && !this.shouldSave(step)) return false;
+    if (!fs.existsSync(this.directory)) throw new CheckpointError(`save: ${this.directory} does not exist and the manager was built with create: false`);
+
+    const started = Date.now();
+    const itemArgs = options.args.kind === "Composite" ? options.args.items : { [DEFAULT_ITEM]: options.args };
+    if (METRICS_ITEM in itemArgs) throw new Error(`save(${step}): "${METRICS_ITEM}" is reserved for the step's metrics; pass them as { metrics }`);
+    const staged: [string, StagedItem][] = [];
+    for (const [name, args] of Object.entries(itemArgs)) staged.push([name, await stageItem(args, `save step ${step}, item "${name}"`)]);
+    if (options.metrics !== undefined) staged.push([METRICS_ITEM, await stageItem({ kind: "JsonSave", item: options.metrics }, `save step ${step}, metrics`)]);
+    const blockingSeconds = (Date.now() - started) / 1000;
+
+    const entry: StepEntry = { step, time: started, metrics: options.metrics, inFlight: true };
+    this.steps = [...this.steps.filter((s) => s.step !== step), entry].sort((a, b) => a.step - b.step);
+    const write = async (): Promise<void> => {
+      try {
+        const finalDir = this.stepDir(step);
+        const tmp = await makeTmpDir(finalDir);
+        const sizes = await Promise.all(staged.map(([name, item]) => writeItem(path.join(tmp, name), item, finalDir, this.options)));
+        const commitTime = Date.now();
+        await writeCheckpointMetadata(tmp, {
+          itemHandlers: Object.fromEntries(staged.map(([name, item]) => [name, item.handler])),
+          initTime: started,
+          commitTime,
+          customMetadata: options.customMetadata ?? {},
+        });
+        await writeSaveRecord(tmp, { bytesWritten: sizes.reduce((a, b) => a + b, 0), blockingSeconds, totalSeconds: (Date.now() - started) / 1000 });
+        await commitDir(tmp, finalDir, force);
+        entry.time = commitTime;
+        entry.inFlight = false;
+      } catch (e) {
+        this.steps = this.steps.filter((s) => s !== entry);
+        throw new CheckpointError(`Saving step ${step} in ${this.directory} failed: ${(e as Error).message}`, { cause: e });
+      }
+      await this.applyRetention();
+    };
+    if (this.options.enableAsyncCheckpointing) this.background.start(write);
+    else await write();
+    return true;
+  }
+
+  private async applyRetention(): Promise<void> {
+    const keep = decideKeep(this.steps, this.options);
+    const doomed = this.steps.filter((s, i) => !keep[i] && !s.inFlight);
+    for (const s of doomed) await this.removeStepDir(s.step);
+    this.steps = this.steps.filter((s) => !doomed.includes(s));
+  }
+
+  /** Moves the step out of the step namespace first (one rename), so a crash mid-delete never leaves a partial step. */
+  private async removeStepDir(step: number): Promise<void> {
+    const dir = this.stepDir(step);
+    if (this.options.todeleteSubdir !== undefined) {
+      const bin = path.join(this.directory, this.options.todeleteSubdir);
+      await fsp.mkdir(bin, { recursive: true });
+      const target = path.join(bin, path.basename(dir));
+      await fsp.rm(target, { recursive: true, force: true });
+      await fsp.rename(dir, target);
+      return;
+    }
+    const doomed = `${dir}${TMP_MARKER}-deleting`;
+    await fsp.rename(dir, doomed);
+    await fsp.rm(doomed, { recursive: true, force: true });
+  }
+
+  async delete(step: number): Promise<void> {
+    if (this.options.readOnly) throw new CheckpointError(`delete: the CheckpointManager for ${this.directory} is read-only (readOnly: true)`);
+    await this.background.wait();
+    this.entry(step, "delete");
+    await this.removeStepDir(step);
+    this.steps = this.steps.filter((s) => s.step !== step);
+  }
+
+  /** Rereads the directory (after another process changed it). */
+  reload(): void {
+    this.steps = this.discover();
+  }
+
+  /**
+   * Restores `step` (default: the latest). With item args, the single item
+   * `default`; with Composite, an object keyed by item name; with no args, the
+   * `default` item alone if that is all there is, otherwise every item.
+   */
+  async restore(step?: number, options: { args?: RestoreArgs } = {}): Promise<unknown> {
+    await this.background.wait();
+    const chosen = step ?? this.latestStep();
+    if (chosen === undefined) throw new CheckpointError(`restore: there are no checkpoints in ${this.directory}`);
+    this.entry(chosen, "restore");
+    const dir = this.stepDir(chosen);
+    const available = listItems(dir);
+    const report = emptyReport();
+    const restoreNamed = async (name: string, args: ItemRestoreArgs | undefined): Promise<unknown> => {
+      if (!available.includes(name)) throw new CheckpointError(`Item "${name}" was not found. Available items: [${available.join(", ")}]`);
+      return restoreItem(path.join(dir, name), args, report, this.options.onProgress);
+    };
+    let result: unknown;
+    const args = options.args;
+    if (args?.kind === "Composite") {
+      const out: Record<string, unknown> = {};
+      for (const [name, itemArgs] of Object.entries(args.items)) out[name] = await restoreNamed(name, itemArgs);
+      result = out;
+    } else if (args !== undefined || (available.length === 1 && available[0] === DEFAULT_ITEM)) {
+      result = await restoreNamed(DEFAULT_ITEM, args);
+    } else {
+      const out: Record<string, unknown> = {};
+      for (const name of available) out[name] = await restoreNamed(name, undefined);
+      result = out;
+    }
+    this.lastRestoreReport = report;
+    return result;
+  }
+
+  waitUntilFinished(): Promise<void> {
+    return this.background.wait();
+  }
+
+  close(): Promise<void> {
+    return this.background.wait();
+  }
+}
+
+/** Item folders of a step (the metrics item is not one the caller saved). */
+function listItems(stepDir: string): string[] {
+  requireDir(stepDir, "restore");
+  return fs
+    .readdirSync(stepDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name !== METRICS_ITEM && !e.name.includes(TMP_MARKER))
+    .map((e) => e.name)
+    .sort();
+}
+
+function stepTime(dir: string): number {
+  try {
+    const meta = readCheckpointMetadataSync(dir);
+    if (meta?.commitTime !== undefined) return meta.commitTime;
+  } catch {
+    // Unreadable metadata: the folder's time still orders steps; restore reports the problem.
+  }
+  return fs.statSync(dir).mtimeMs;
+}
+
+function readMetrics(stepDir: string): Record<string, unknown> | undefined {
+  const file = path.join(stepDir, METRICS_ITEM, "metrics");
+  if (!fs.existsSync(file)) return undefined;
+  const value = readJsonSync(file);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new CheckpointError(`${file} does not hold a JSON object of metrics`);
+  return value as Record<string, unknown>;
+}
+
+/** At discovery a step with unreadable metrics counts as one without metrics; metrics(step) reports why. */
+function readMetricsLenient(stepDir: string): Record<string, unknown> | undefined {
+  try {
+    return readMetrics(stepDir);
+  } catch {
+    return undefined;
+  }
+}
+
+function readSaveRecordLenient(stepDir: string): Partial<SaveRecord> {
+  try {
+    return readSaveRecordSync(stepDir) ?? {};
+  } catch {
+    return {};
+  }
+}

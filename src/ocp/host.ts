@@ -1,0 +1,109 @@
+/**
+ * Moving leaves between jax-js (or plain JS values) and host bytes in the
+ * storage format's terms. Reads are async (`await x.ref.data()`), so they work
+ * on every device and leave the caller's array alive.
+ */
+import * as jax from "@jax-js/jax";
+import { ShapeDtypeStruct } from "../runtime/shape-dtype.js";
+import { decodeToTypedArray, encodeFromTypedArray, type HostArray, type LeafValue, type StoredDType } from "./format/index.js";
+
+/** The dtypes a jax-js array can hold (float16 only where the JS engine has Float16Array). */
+export type JaxDType = "float32" | "int32" | "uint32" | "bool" | "float16" | "float64";
+
+const hasFloat16Array = typeof (globalThis as Record<string, unknown>).Float16Array === "function";
+
+export function jaxCanHold(dtype: StoredDType): dtype is JaxDType {
+  if (dtype === "float16") return hasFloat16Array;
+  return dtype === "float32" || dtype === "int32" || dtype === "uint32" || dtype === "bool" || dtype === "float64";
+}
+
+/** Where a stored dtype lands when nothing says otherwise: the nearest dtype jax-js holds. */
+export function naturalJaxDType(dtype: StoredDType): JaxDType {
+  if (jaxCanHold(dtype)) return dtype;
+  switch (dtype) {
+    case "bfloat16":
+    case "float16":
+      return "float32";
+    case "uint64":
+      return "uint32";
+    default:
+      return "int32";
+  }
+}
+
+const typedArrayDTypes: [new (...args: never[]) => ArrayBufferView, StoredDType][] = [
+  [Float32Array, "float32"],
+  [Float64Array, "float64"],
+  [Int32Array, "int32"],
+  [Uint32Array, "uint32"],
+  [Int16Array, "int16"],
+  [Uint16Array, "uint16"],
+  [Int8Array, "int8"],
+  [Uint8Array, "uint8"],
+  [BigInt64Array, "int64"],
+  [BigUint64Array, "uint64"],
+];
+
+export function typedArrayDType(value: unknown): StoredDType | undefined {
+  for (const [ctor, dtype] of typedArrayDTypes) if (value instanceof ctor) return dtype;
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value !== "object") return typeof value;
+  return value.constructor?.name ?? "object";
+}
+
+/** A leaf copied to host memory for saving; `name` is its path, for errors. */
+export async function leafToHost(leaf: unknown, name: string): Promise<LeafValue> {
+  if (leaf instanceof jax.Array) {
+    const dtype = leaf.dtype as JaxDType;
+    const shape = [...leaf.shape];
+    const data = await leaf.ref.data();
+    // jax-js hands bool arrays back as Int32Array; Orbax stores bool as one byte per element.
+    const view = dtype === "bool" ? Uint8Array.from(data as Int32Array, (v) => (v ? 1 : 0)) : data;
+    return { kind: "array", array: encodeFromTypedArray(view, dtype, shape) };
+  }
+  if (typeof leaf === "number") return { kind: "scalar", value: leaf };
+  if (typeof leaf === "string") return { kind: "string", value: leaf };
+  const dtype = typedArrayDType(leaf);
+  if (dtype !== undefined) {
+    const view = leaf as ArrayBufferView & { length: number };
+    return { kind: "array", array: encodeFromTypedArray(view, dtype, [view.length]) };
+  }
+  if (leaf instanceof ShapeDtypeStruct) {
+    throw new Error(`Cannot save the leaf at "${name}": it is a ShapeDtypeStruct (shape and dtype only, no data); it can only be a restore template`);
+  }
+  throw new Error(`Cannot save the leaf at "${name}": a ${describe(leaf)} is not a jax-js array, number, string or typed array`);
+}
+
+/** What a restored array should become: a jax-js array on a device, or a typed array. */
+export type ArrayTarget =
+  | { kind: "jax"; dtype: JaxDType; shape: number[]; device?: jax.Device }
+  | { kind: "typed"; dtype: StoredDType; shape: number[] };
+
+/** Host bytes made into the target; the dtype must already be one the target holds (conversion is decided by the caller). */
+export function hostToArray(array: HostArray, target: ArrayTarget): unknown {
+  if (target.kind === "typed") {
+    if (array.dtype === target.dtype) return typedView(array);
+    return decodeToTypedArray(array, target.dtype as Parameters<typeof decodeToTypedArray>[1]);
+  }
+  const data = decodeToTypedArray(array, target.dtype);
+  const device = target.device;
+  if (target.dtype === "bool") {
+    const ints = Int32Array.from(data as Uint8Array);
+    return jax.numpy.array(ints, { shape: target.shape, dtype: jax.DType.Bool, device });
+  }
+  return jax.numpy.array(data as Float32Array, { shape: target.shape, dtype: target.dtype as jax.DType, device });
+}
+
+function typedView(array: HostArray): ArrayBufferView {
+  const ctor = typedArrayDTypes.find(([, d]) => d === array.dtype)?.[0] as unknown as
+    | (new (buffer: ArrayBufferLike, offset: number, length: number) => ArrayBufferView)
+    | undefined;
+  if (ctor === undefined) throw new Error(`No typed array holds dtype ${array.dtype}`);
+  const copy = array.bytes.slice();
+  const bytesPer = (ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return new ctor(copy.buffer, 0, copy.byteLength / bytesPer);
+}

@@ -1,0 +1,10 @@
+/** `ocp`: Orbax-compatible checkpointing (Orbax's API in TypeScript spelling, Orbax's on-disk format). */
+export * as args from "./args.js";
+export { StandardCheckpointer } from "./standard-checkpointer.js";
+export type { CheckpointerOptions, CheckpointerSaveOptions } from "./standard-checkpointer.js";
+export { CheckpointManager } from "./checkpoint-manager.js";
+export type { ManagerSaveOptions, StepSummary, ItemMetadata } from "./checkpoint-manager.js";
+export type { CheckpointManagerOptions } from "./manager-options.js";
+export type { RestoreOptions, RestoreReport } from "./restore-plan.js";
+export type { ProgressEvent, OnProgress } from "./progress.js";
+export { StepAlreadyExistsError, TreeMismatchError, CheckpointError } from "./errors.js";

@@ -1,0 +1,128 @@
+/**
+ * One checkpoint item (a folder): a tree of arrays in Orbax's PyTree format,
+ * or a JSON value. Saving is split in two: `stageItem` copies everything to
+ * host memory (what the caller waits for), `writeItem` writes it out (what
+ * runs in the background).
+ */
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { readPyTree, readPyTreeMetadata, writePyTree, type LeafEntry } from "./format/index.js";
+import type { ItemRestoreArgs, ItemSaveArgs } from "./args.js";
+import { writeCommitMarker, writeFileDurable } from "./atomic.js";
+import { handlerTypes } from "./checkpoint-metadata.js";
+import { CheckpointError } from "./errors.js";
+import { leafToHost } from "./host.js";
+import type { OnProgress } from "./progress.js";
+import { pathKey, planRestore, type RestoreReport } from "./restore-plan.js";
+import { flattenTree, pathName } from "./tree.js";
+
+export type StagedItem = { kind: "pytree"; handler: string; leaves: LeafEntry[] } | { kind: "json"; handler: string; text: string };
+
+export interface ItemWriteOptions {
+  compression: "zstd" | "none";
+  layout: "zarr2" | "ocdbt";
+  onProgress?: OnProgress;
+}
+
+/** v0 Orbax writes a JSON item to `<item>/metadata`; the v1 API to `<item>/data.json`. */
+const JSON_FILE_V0 = "metadata";
+const JSON_FILE_V1 = "data.json";
+
+export async function stageItem(args: ItemSaveArgs, what: string): Promise<StagedItem> {
+  if (args.kind === "JsonSave") {
+    const text = JSON.stringify(args.item);
+    if (text === undefined) throw new Error(`${what}: JsonSave needs a JSON-serializable value, got ${typeof args.item}`);
+    return { kind: "json", handler: handlerTypes.json, text };
+  }
+  const leaves = flattenTree(args.item);
+  const seen = new Map<string, string>();
+  for (const leaf of leaves) {
+    const name = pathName(leaf.keys);
+    const key = JSON.stringify(leaf.keys.map(String));
+    if (seen.has(name) && seen.get(name) !== key) {
+      throw new Error(`${what}: two leaves would both be stored as "${name}" (a key containing "." collides with a nested path)`);
+    }
+    seen.set(name, key);
+  }
+  const entries = await Promise.all(
+    leaves.map(async (leaf) => ({ path: { keys: leaf.keys, keyTypes: leaf.keyTypes }, value: await leafToHost(leaf.leaf, pathName(leaf.keys)) })),
+  );
+  return { kind: "pytree", handler: args.kind === "PyTreeSave" ? handlerTypes.pytree : handlerTypes.standard, leaves: entries };
+}
+
+/** Writes a staged item into `dir` (created here) and marks it committed, as Orbax does per item. */
+export async function writeItem(dir: string, item: StagedItem, finalDir: string, options: ItemWriteOptions): Promise<number> {
+  await fsp.mkdir(dir, { recursive: true });
+  let bytes: number;
+  if (item.kind === "json") {
+    await writeFileDurable(path.join(dir, JSON_FILE_V0), item.text);
+    bytes = item.text.length;
+  } else {
+    const onProgress = options.onProgress;
+    const result = await writePyTree(dir, item.leaves, {
+      compression: options.compression,
+      layout: options.layout,
+      onProgress: onProgress && ((doneBytes, totalBytes) => onProgress({ phase: "save", path: finalDir, doneBytes, totalBytes })),
+    });
+    bytes = result.bytesWritten;
+  }
+  await writeCommitMarker(dir, finalDir);
+  return bytes;
+}
+
+/** Throws a clear error unless `dir` is an existing folder. */
+export function requireDir(dir: string, what: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CheckpointError(
+      code === "ENOENT" ? `${what}: ${dir} does not exist` : `${what}: cannot read ${dir} (${(e as Error).message})`,
+      { cause: e },
+    );
+  }
+  if (!stat.isDirectory()) throw new CheckpointError(`${what}: ${dir} is a file, not a checkpoint folder`);
+}
+
+export function isJsonItem(dir: string): boolean {
+  return fs.existsSync(path.join(dir, JSON_FILE_V0)) || fs.existsSync(path.join(dir, JSON_FILE_V1));
+}
+
+async function readJsonItem(dir: string): Promise<unknown> {
+  const file = fs.existsSync(path.join(dir, JSON_FILE_V0)) ? path.join(dir, JSON_FILE_V0) : path.join(dir, JSON_FILE_V1);
+  let text: string;
+  try {
+    text = await fsp.readFile(file, "utf8");
+  } catch (e) {
+    throw new CheckpointError(`Cannot read the JSON item at ${dir}: neither ${JSON_FILE_V0} nor ${JSON_FILE_V1} is readable (${(e as Error).message})`, { cause: e });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(`${file} is not valid JSON (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/** Restores one item folder; a tree restore fills `report`. */
+export async function restoreItem(dir: string, args: ItemRestoreArgs | undefined, report: RestoreReport, onProgress?: OnProgress): Promise<unknown> {
+  requireDir(dir, "restore");
+  if (args?.kind === "JsonRestore" || (args === undefined && isJsonItem(dir))) return readJsonItem(dir);
+  let stored;
+  try {
+    stored = await readPyTreeMetadata(dir);
+  } catch (e) {
+    throw new CheckpointError(`Cannot read the checkpoint tree at ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+  const plan = planRestore(stored.leaves, args?.template, args?.options ?? {}, dir);
+  const entries = await readPyTree(dir, {
+    select: (p) => plan.wanted.has(pathKey(p.keys)),
+    onProgress: onProgress && ((doneBytes, totalBytes) => onProgress({ phase: "restore", path: dir, doneBytes, totalBytes })),
+  });
+  const tree = plan.assemble(entries);
+  report.conversions.push(...plan.report.conversions);
+  report.reshaped.push(...plan.report.reshaped);
+  report.skipped.push(...plan.report.skipped);
+  return tree;
+}

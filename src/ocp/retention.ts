@@ -1,0 +1,81 @@
+/**
+ * Orbax's save and keep decisions, as pure functions over step records.
+ * A step is kept if ANY keep policy keeps it; a step is saved if ANY save
+ * policy asks for it (and it is newer than the latest step).
+ */
+
+export interface StepInfo {
+  step: number;
+  /** Commit time, ms since the epoch. */
+  time: number;
+  /** The metrics saved with the step, if any. */
+  metrics?: Record<string, unknown>;
+}
+
+export interface SavePolicyOptions {
+  saveIntervalSteps: number;
+  saveOnSteps?: readonly number[];
+  shouldSaveFn?: (step: number, lastStep: number | undefined) => boolean;
+}
+
+export interface KeepPolicyOptions {
+  maxToKeep?: number;
+  keepPeriod?: number;
+  keepTimeIntervalSeconds?: number;
+  bestFn?: (metrics: Record<string, unknown>) => number;
+  bestMode: "min" | "max";
+  keepCheckpointsWithoutMetrics: boolean;
+}
+
+/** Whether `step` should be saved given the steps already saved (ascending). */
+export function decideSave(step: number, previous: readonly StepInfo[], options: SavePolicyOptions): boolean {
+  const last = previous.length > 0 ? previous[previous.length - 1].step : undefined;
+  if (last !== undefined && last >= step) return false;
+  if (options.shouldSaveFn !== undefined) return options.shouldSaveFn(step, last);
+  if (options.saveIntervalSteps > 0 && step % options.saveIntervalSteps === 0) return true;
+  if (options.saveOnSteps?.includes(step)) return true;
+  return previous.length === 0;
+}
+
+/** Steps ordered worst-to-best by `bestFn` (those without metrics left out), as Orbax sorts them. */
+export function sortByMetric(steps: readonly StepInfo[], options: Pick<KeepPolicyOptions, "bestFn" | "bestMode">): StepInfo[] {
+  const bestFn = options.bestFn;
+  if (bestFn === undefined) return [];
+  const withMetrics = steps.filter((s) => s.metrics !== undefined);
+  const sign = options.bestMode === "min" ? -1 : 1;
+  return [...withMetrics].sort((a, b) => sign * (bestFn(a.metrics!) - bestFn(b.metrics!)));
+}
+
+/** One flag per step (ascending order): true = keep. */
+export function decideKeep(steps: readonly StepInfo[], options: KeepPolicyOptions): boolean[] {
+  const keep = steps.map(() => false);
+  const n = options.maxToKeep;
+  if (options.keepPeriod !== undefined) {
+    steps.forEach((s, i) => {
+      if (s.step % options.keepPeriod! === 0) keep[i] = true;
+    });
+  }
+  if (options.keepTimeIntervalSeconds !== undefined && steps.length > 0) {
+    let lastKept = steps[0].time;
+    keep[0] = true;
+    for (let i = 1; i < steps.length; i++) {
+      if (steps[i].time - lastKept >= options.keepTimeIntervalSeconds * 1000) {
+        keep[i] = true;
+        lastKept = steps[i].time;
+      }
+    }
+  }
+  if (options.bestFn !== undefined) {
+    if (n === undefined || steps.length <= n) return steps.map(() => true);
+    const best = new Set(n === 0 ? [] : sortByMetric(steps, options).slice(-n).map((s) => s.step));
+    steps.forEach((s, i) => {
+      if (best.has(s.step) || (s.metrics === undefined && options.keepCheckpointsWithoutMetrics)) keep[i] = true;
+    });
+  } else {
+    if (n === undefined) return steps.map(() => true);
+    steps.forEach((_, i) => {
+      if (i >= steps.length - n) keep[i] = true;
+    });
+  }
+  return keep;
+}

@@ -1,0 +1,80 @@
+/**
+ * `ocp.StandardCheckpointer`: one tree saved at a path, laid out as Orbax's
+ * StandardCheckpointer lays it out (tree files and `_CHECKPOINT_METADATA`
+ * directly in the folder). Saves are async: `save()` resolves once the arrays
+ * are on the host; writing and the atomic commit continue in the background.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { commitDir, makeTmpDir } from "./atomic.js";
+import { BackgroundWork } from "./background.js";
+import { handlerTypes, writeCheckpointMetadata, writeSaveRecord } from "./checkpoint-metadata.js";
+import { CheckpointError } from "./errors.js";
+import { restoreItem, stageItem, writeItem } from "./items.js";
+import type { OnProgress } from "./progress.js";
+import { emptyReport, type RestoreOptions, type RestoreReport } from "./restore-plan.js";
+
+export interface CheckpointerOptions {
+  /** zstd (Orbax's default) or none. */
+  compression?: "zstd" | "none";
+  /** ocdbt (Orbax's default) or plain zarr2 folders. */
+  layout?: "zarr2" | "ocdbt";
+  onProgress?: OnProgress;
+}
+
+export interface CheckpointerSaveOptions {
+  /** Replace an existing checkpoint at the path. */
+  force?: boolean;
+  customMetadata?: Record<string, unknown>;
+}
+
+export class StandardCheckpointer {
+  private readonly background = new BackgroundWork();
+  private readonly options: Required<Omit<CheckpointerOptions, "onProgress">> & Pick<CheckpointerOptions, "onProgress">;
+  /** What the last restore converted, reshaped or skipped, path by path. */
+  lastRestoreReport: RestoreReport = emptyReport();
+
+  constructor(options: CheckpointerOptions = {}) {
+    this.options = { compression: options.compression ?? "zstd", layout: options.layout ?? "ocdbt", onProgress: options.onProgress };
+  }
+
+  async save(checkpointPath: string, state: unknown, options: CheckpointerSaveOptions = {}): Promise<void> {
+    await this.background.wait();
+    const finalPath = path.resolve(checkpointPath);
+    if (fs.existsSync(finalPath) && !options.force) {
+      throw new CheckpointError(`save: ${finalPath} already exists; pass { force: true } to replace it`);
+    }
+    const started = Date.now();
+    const item = await stageItem({ kind: "StandardSave", item: state }, `save ${finalPath}`);
+    const blockingSeconds = (Date.now() - started) / 1000;
+    this.background.start(async () => {
+      const tmp = await makeTmpDir(finalPath);
+      const bytesWritten = await writeItem(tmp, item, finalPath, this.options);
+      await writeCheckpointMetadata(tmp, {
+        itemHandlers: handlerTypes.standard,
+        initTime: started,
+        commitTime: Date.now(),
+        customMetadata: options.customMetadata ?? {},
+      });
+      await writeSaveRecord(tmp, { bytesWritten, blockingSeconds, totalSeconds: (Date.now() - started) / 1000 });
+      await commitDir(tmp, finalPath, options.force === true);
+    });
+  }
+
+  /** Restores the tree at `checkpointPath`; with a template, into its structure, shapes, dtypes and devices. */
+  async restore(checkpointPath: string, template?: unknown, options: RestoreOptions = {}): Promise<unknown> {
+    await this.background.wait();
+    const report = emptyReport();
+    const tree = await restoreItem(path.resolve(checkpointPath), { kind: "PyTreeRestore", template, options }, report, this.options.onProgress);
+    this.lastRestoreReport = report;
+    return tree;
+  }
+
+  waitUntilFinished(): Promise<void> {
+    return this.background.wait();
+  }
+
+  close(): Promise<void> {
+    return this.background.wait();
+  }
+}
