@@ -112,3 +112,10 @@ export async function executeWithPapermill(
   await runVenvTool(jenv, "papermill", args, 20 * 60_000);
   return readNotebook(output);
 }
+
+/** The cell with this `id` (nbformat 4.5 cell ids are stable across runs and runners). */
+export function cellById(notebook: Notebook, id: string): NotebookCell {
+  const cell = notebook.cells.find((c) => (c as NotebookCell & { id?: string }).id === id);
+  if (!cell) throw new Error(`the notebook has no cell with id "${id}"`);
+  return cell;
+}
