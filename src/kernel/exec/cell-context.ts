@@ -1,0 +1,26 @@
+/**
+ * Which cell a piece of running code belongs to. Every cell runs inside
+ * `cellContext.run(cell, ...)`, so timers, promises and callbacks it starts
+ * carry the cell with them: their output, displays and errors go to the cell
+ * that started them, even after it finished.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { CellIO } from "./types.js";
+
+export interface RunningCell {
+  readonly io: CellIO;
+  readonly executionCount: number;
+  /** False once the cell's outcome was reported. */
+  running: boolean;
+  /** Output the cell started (displays of arrays) that must finish before its outcome. */
+  readonly pending: Set<Promise<unknown>>;
+  /** Ends the running cell with this error (an error thrown by a timer or rejected promise). */
+  fail(error: unknown): void;
+}
+
+export const cellContext = new AsyncLocalStorage<RunningCell>();
+
+/** The cell the calling code belongs to, if any. */
+export function currentCell(): RunningCell | undefined {
+  return cellContext.getStore();
+}

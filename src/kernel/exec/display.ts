@@ -1,0 +1,93 @@
+/**
+ * `display` as cells see it: `display(value, { displayId, update })` and the
+ * typed helpers `display.html(...)`, `display.markdown(...)`, and so on.
+ * Output goes to the cell that calls it. Displays that need to read an array
+ * finish before the cell's outcome is reported; `await display(x)` orders
+ * them with later `console.log` output.
+ */
+import { currentCell, type RunningCell } from "./cell-context.js";
+import { mimeBundle } from "./mime.js";
+import type { MimeBundle } from "./types.js";
+
+export interface DisplayOptions {
+  /** Names the output so that a later `display(..., { displayId, update: true })` replaces it. */
+  displayId?: string;
+  /** Replace the output named `displayId` instead of adding one. */
+  update?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+/** Image bytes, or the same bytes already encoded as base64. */
+export type ImageData = Uint8Array | string;
+
+export interface Display {
+  (value: unknown, options?: DisplayOptions): Promise<void>;
+  html(html: string, options?: DisplayOptions): Promise<void>;
+  markdown(markdown: string, options?: DisplayOptions): Promise<void>;
+  svg(svg: string, options?: DisplayOptions): Promise<void>;
+  png(image: ImageData, options?: DisplayOptions): Promise<void>;
+  jpeg(image: ImageData, options?: DisplayOptions): Promise<void>;
+  json(value: unknown, options?: DisplayOptions): Promise<void>;
+  latex(latex: string, options?: DisplayOptions): Promise<void>;
+  /** Shows a ready MIME bundle as it is. */
+  bundle(data: MimeBundle, options?: DisplayOptions): Promise<void>;
+  /** Clears the cell's output (after the next output arrives when `wait`). */
+  clear(wait?: boolean): void;
+}
+
+function cellOrThrow(what: string): RunningCell {
+  const cell = currentCell();
+  if (!cell) throw new Error(`${what} was called outside a notebook cell: there is no output to show it in`);
+  return cell;
+}
+
+function show(cell: RunningCell, data: MimeBundle | Promise<MimeBundle>, options: DisplayOptions = {}): Promise<void> {
+  if (options.update && options.displayId === undefined) {
+    return Promise.reject(new Error("display(..., { update: true }) needs a displayId: the output to replace"));
+  }
+  const transient = options.displayId === undefined ? {} : { display_id: options.displayId };
+  const shown = Promise.resolve(data).then((bundle) =>
+    cell.io.display(bundle, options.metadata ?? {}, transient, options.update ?? false),
+  );
+  cell.pending.add(shown);
+  void shown.then(
+    () => cell.pending.delete(shown),
+    () => cell.pending.delete(shown),
+  );
+  return shown;
+}
+
+function typed(mime: string, describe: string, encode: (value: never) => unknown = (v) => v) {
+  return (value: never, options?: DisplayOptions) => {
+    const cell = cellOrThrow(`display.${describe}`);
+    return show(cell, { [mime]: encode(value), "text/plain": `<${describe}>` }, options);
+  };
+}
+
+function base64(image: ImageData): string {
+  if (typeof image === "string") return image;
+  if (image instanceof Uint8Array) return Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString("base64");
+  throw new TypeError(`display.png/jpeg expects bytes (Uint8Array) or a base64 string, got ${typeof image}`);
+}
+
+function stringOf(kind: string) {
+  return (value: unknown) => {
+    if (typeof value !== "string") throw new TypeError(`display.${kind} expects a string, got ${typeof value}`);
+    return value;
+  };
+}
+
+export const display: Display = Object.assign(
+  (value: unknown, options?: DisplayOptions) => show(cellOrThrow("display"), mimeBundle(value), options),
+  {
+    html: typed("text/html", "html", stringOf("html")),
+    markdown: typed("text/markdown", "markdown", stringOf("markdown")),
+    svg: typed("image/svg+xml", "svg", stringOf("svg")),
+    png: typed("image/png", "png", base64),
+    jpeg: typed("image/jpeg", "jpeg", base64),
+    json: typed("application/json", "json"),
+    latex: typed("text/latex", "latex", stringOf("latex")),
+    bundle: (data: MimeBundle, options?: DisplayOptions) => show(cellOrThrow("display.bundle"), data, options),
+    clear: (wait = false) => cellOrThrow("display.clear").io.clearOutput(wait),
+  },
+);

@@ -1,0 +1,59 @@
+/**
+ * How values look in a notebook: objects with a `[Symbol.for("Jupyter.display")]()`
+ * method (Deno's convention) choose their own MIME bundle; jax-js arrays show
+ * their values; everything else is `text/plain` through `util.inspect`.
+ */
+import { inspect } from "node:util";
+import { Array as JaxArray } from "@jax-js/jax";
+import type { MimeBundle } from "./types.js";
+
+export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+
+/** Arrays larger than this show their shape and dtype only. */
+const MAX_SHOWN_ELEMENTS = 1000;
+
+/** The MIME bundle for `value`; reads arrays without consuming them. */
+export async function mimeBundle(value: unknown): Promise<MimeBundle> {
+  const custom = customDisplay(value);
+  if (custom) return checkBundle(await custom(), value);
+  if (value instanceof JaxArray) return { "text/plain": await formatArray(value) };
+  return { "text/plain": inspect(value, { colors: false, depth: 4, maxArrayLength: 100 }) };
+}
+
+function customDisplay(value: unknown): (() => unknown) | null {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return null;
+  const method = (value as Record<symbol, unknown>)[JUPYTER_DISPLAY];
+  return typeof method === "function" ? () => (method as () => unknown).call(value) : null;
+}
+
+function checkBundle(bundle: unknown, value: unknown): MimeBundle {
+  if (typeof bundle !== "object" || bundle === null || Array.isArray(bundle)) {
+    const name = (value as object).constructor?.name ?? typeof value;
+    throw new TypeError(
+      `[Symbol.for("Jupyter.display")]() of ${name} returned ${inspect(bundle)}: it must return a MIME bundle object such as { "text/html": "..." }`,
+    );
+  }
+  return bundle as MimeBundle;
+}
+
+async function formatArray(array: JaxArray): Promise<string> {
+  const header = `dtype=${array.dtype}`;
+  if (array.refCount <= 0) return `Array(<disposed>, shape=[${array.shape.join(", ")}], ${header})`;
+  if (array.size > MAX_SHOWN_ELEMENTS) return `Array(shape=[${array.shape.join(", ")}], ${header})`;
+  const values: unknown = await array.ref.jsAsync();
+  return `Array(${formatNested(values, 6)}, ${header})`;
+}
+
+function formatNested(value: unknown, indent: number): string {
+  if (!Array.isArray(value)) return formatScalar(value);
+  if (value.length === 0 || !Array.isArray(value[0])) return `[${value.map(formatScalar).join(", ")}]`;
+  const rows = value.map((row) => formatNested(row, indent + 1));
+  return `[${rows.join(",\n" + " ".repeat(indent + 1))}]`;
+}
+
+function formatScalar(value: unknown): string {
+  if (typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value)) {
+    return String(Number(value.toPrecision(7)));
+  }
+  return String(value);
+}

@@ -1,0 +1,74 @@
+/**
+ * Errors as the notebook user should read them: stack frames in cell code
+ * point at the cell's own line and column (through the transpiler's source
+ * map), and the kernel's own frames are left out.
+ */
+import { SourceMap } from "node:module";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import type { ErrorContent } from "./types.js";
+
+/** The name of the function that wraps a cell's top-level code. */
+export const CELL_FUNCTION = "__tsnnx_cell__";
+
+interface CellScript {
+  label: string;
+  map: SourceMap;
+}
+
+const scripts = new Map<string, CellScript>();
+const execDir = path.dirname(fileURLToPath(import.meta.url));
+
+/** Remembers how to map positions in the script named `fileName` back to its cell. */
+export function registerCellScript(fileName: string, label: string, sourceMap: string): void {
+  scripts.set(fileName, { label, map: new SourceMap(JSON.parse(sourceMap) as never) });
+}
+
+/** `cell[3]:2:5` for a 1-based line and column of the script named `fileName`; null if not a cell. */
+export function cellPosition(fileName: string, line: number, column: number): string | null {
+  const script = scripts.get(fileName);
+  if (!script) return null;
+  const entry = script.map.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number };
+  if (entry.originalLine === undefined) return `${script.label}:?`;
+  return `${script.label}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;
+}
+
+const FRAME = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
+
+function mapFrame(line: string): string | null {
+  const match = FRAME.exec(line);
+  if (!match) return line.includes("node:internal") ? null : line;
+  const [, fn, file, lineText, columnText] = match as unknown as [string, string | undefined, string, string, string];
+  const position = cellPosition(file, Number(lineText), Number(columnText));
+  if (position) {
+    const name = fn?.replace(/^async /, "");
+    return !name || name === CELL_FUNCTION ? `    at ${position}` : `    at ${name} (${position})`;
+  }
+  if (file.startsWith("node:") || isKernelFile(file)) return null;
+  return line;
+}
+
+function isKernelFile(file: string): boolean {
+  const filePath = file.startsWith("file://") ? fileURLToPath(file) : file;
+  return filePath.startsWith(execDir + path.sep);
+}
+
+/** The Jupyter error content for anything thrown by cell code. */
+export function errorContent(error: unknown): ErrorContent {
+  if (!(error instanceof Error)) {
+    const evalue = typeof error === "string" ? error : safeString(error);
+    return { ename: "Error", evalue: `Uncaught ${evalue}`, traceback: [`Uncaught ${evalue}`] };
+  }
+  const ename = error.name || error.constructor?.name || "Error";
+  const evalue = error.message;
+  const frames = (error.stack ?? "").split("\n").slice(1).map(mapFrame).filter((l): l is string => l !== null);
+  return { ename, evalue, traceback: [`${ename}: ${evalue}`, ...frames] };
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

@@ -1,0 +1,12 @@
+/** The kernel process that kernel.json starts: `node dist/src/kernel/main.js -f <connection_file>`. */
+// jax-js (loaded later, by the executor) reads these globals when it is first imported.
+import "../runtime/globals.js";
+import { runKernel } from "./run-kernel.js";
+import { createExecutor } from "./lazy-executor.js";
+
+try {
+  await runKernel(process.argv.slice(2), createExecutor);
+} catch (error) {
+  process.stderr.write(`tsnnx kernel: ${(error as Error).message}\n`);
+  process.exit(2);
+}
