@@ -5,3 +5,4 @@ export * as jax from "@jax-js/jax";
 export { numpy as np, random, lax, tree } from "@jax-js/jax";
 export { initRuntime, devices, ShapeDtypeStruct } from "./runtime/index.js";
 export type { RuntimeReport, DeviceName } from "./runtime/index.js";
+export * as nnx from "./nnx/index.js";

@@ -1,0 +1,111 @@
+/**
+ * Random streams (Flax's `rnglib`). `new Rngs(0)` has one `default` stream;
+ * `new Rngs({ params: 0, dropout: 1 })` one per name. Each stream holds an
+ * `RngKey` (jax-js's raw uint32[2] threefry key) and an `RngCount`; calling
+ * it returns fold_in(key, count) and increments count, exactly as Flax does
+ * (so the keys equal Python's bit for bit). Both are Variables, so they are
+ * in the state, checkpointed, and updated by `nnx.jit`.
+ */
+import * as jax from "@jax-js/jax";
+import { describeLeaf, isJaxArray } from "./arrays.js";
+import { Pytree, createEmpty } from "./pytreelib.js";
+import { RngCount, RngKey } from "./variablelib.js";
+import { foldIn } from "./threefry.js";
+
+const np = jax.numpy;
+
+/** A seed (32-bit integer) or a raw uint32[2] key, which the stream takes. */
+export type RngSeed = number | jax.Array;
+
+function makeKey(seed: RngSeed, name: string): jax.Array {
+  if (typeof seed === "number") {
+    if (!Number.isInteger(seed)) throw new Error(`Rngs: the seed of stream "${name}" must be an integer, got ${seed}`);
+    return jax.random.key(seed);
+  }
+  if (isJaxArray(seed)) {
+    if (seed.ndim === 0) return jax.random.key(seed);
+    if (seed.shape.length === 1 && seed.shape[0] === 2 && seed.dtype === "uint32") return seed;
+    throw new Error(`Rngs: stream "${name}" needs an integer seed or a uint32[2] key, got ${describeLeaf(seed)}`);
+  }
+  throw new Error(`Rngs: stream "${name}" needs an integer seed or a uint32[2] key, got ${describeLeaf(seed)}`);
+}
+
+/** Calling a stream returns its next key: `rngs.params()`. */
+export interface RngStream {
+  (): jax.Array;
+}
+
+export class RngStream extends Pytree {
+  declare key: RngKey;
+  declare count: RngCount;
+  declare tag: string;
+
+  constructor(seed: RngSeed, tag: string) {
+    super();
+    const stream = RngStream[createEmpty]() as RngStream;
+    stream.key = new RngKey(makeKey(seed, tag), { tag });
+    stream.count = new RngCount(np.zeros([], { dtype: np.uint32 }), { tag });
+    stream.tag = tag;
+    return stream;
+  }
+
+  /** A callable instance (a function whose prototype is RngStream's). */
+  static override [createEmpty](): Pytree {
+    const stream = function (): jax.Array {
+      return nextKey(stream as unknown as RngStream);
+    };
+    Object.setPrototypeOf(stream, RngStream.prototype);
+    return stream as unknown as Pytree;
+  }
+}
+
+function nextKey(stream: RngStream): jax.Array {
+  const count = stream.count.value;
+  const key = foldIn(stream.key.value, count.ref);
+  stream.count.value = count.add(np.array(1, { dtype: np.uint32 }));
+  return key;
+}
+
+/** Names a stream may not take: they would hide Rngs's own members. */
+const reserved = new Set(["stream", "streams", "constructor", "toString"]);
+
+export class Rngs extends Pytree {
+  /**
+   * `new Rngs(0)`: a `default` stream. `new Rngs({ params: 0, dropout: 1 })`:
+   * named streams. `new Rngs(0, { dropout: 1 })`: both.
+   */
+  constructor(seeds: RngSeed | Record<string, RngSeed>, more: Record<string, RngSeed> = {}) {
+    super();
+    const named = typeof seeds === "number" || isJaxArray(seeds) ? { default: seeds, ...more } : { ...seeds, ...more };
+    if (Object.keys(named).length === 0) throw new Error("Rngs: give at least one seed");
+    for (const [name, seed] of Object.entries(named)) {
+      if (reserved.has(name)) throw new Error(`Rngs: "${name}" cannot name a stream (it is a member of Rngs)`);
+      Object.defineProperty(this, name, { value: new RngStream(seed, name), enumerable: true, writable: true, configurable: true });
+    }
+  }
+
+  /** The stream called `name`, else `default`; an error naming the stream when neither exists. */
+  stream(name: string): RngStream {
+    const own = Object.getOwnPropertyDescriptor(this, name)?.value ?? Object.getOwnPropertyDescriptor(this, "default")?.value;
+    if (own instanceof RngStream) return own;
+    throw new Error(`Rngs has no stream "${name}" and no "default" stream to fall back on (streams: ${this.streams().join(", ")})`);
+  }
+
+  /** The names of the streams this Rngs holds. */
+  streams(): string[] {
+    return Object.keys(this).filter((k) => (this as unknown as Record<string, unknown>)[k] instanceof RngStream);
+  }
+
+  // The usual stream names, typed; a stream of that name is an own property that shadows these.
+  get params(): RngStream {
+    return this.stream("params");
+  }
+
+  get dropout(): RngStream {
+    return this.stream("dropout");
+  }
+
+  get default(): RngStream {
+    return this.stream("default");
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Variables: the mutable, owning boxes that hold a module's state (Flax's
+ * `variablelib`). A Variable OWNS its array under jax-js's move semantics:
+ * reading `v.value` hands out a new reference, so a caller's jax-js call can
+ * never consume the parameter; assigning `v.value = y` takes ownership of `y`
+ * and drops the old array.
+ */
+import type * as jax from "@jax-js/jax";
+import { pytreeNode, type PytreeChildren, type PytreeNode, type TreeKey } from "../runtime/pytree.js";
+import { describeLeaf, isDisposed, isJaxArray, releaseLeaf, shapeDtypeOf } from "./arrays.js";
+
+export type VariableMetadata = Record<string, unknown>;
+
+/** Any Variable class, including user subclasses: what type filters and graphdefs hold. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type VariableClass = abstract new (...args: any[]) => Variable<any>;
+
+export class Variable<T = jax.Array> implements PytreeNode<Variable<T>> {
+  /** Extra information that travels with the value (sharding, tag, ...). */
+  metadata: VariableMetadata;
+  /** The owned leaf. Read through `value` (a new reference) or `raw` (borrowed). */
+  private _raw: T;
+  /** Where graph traversal last found this Variable, for error messages. */
+  private _path: string | undefined;
+
+  constructor(value: T, metadata: VariableMetadata = {}) {
+    if (value instanceof Variable) {
+      throw new Error(`${new.target.name}: the value is itself a ${value.constructor.name}; pass its value instead`);
+    }
+    if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
+      throw new Error(`${new.target.name}: metadata must be an object, got ${describeLeaf(metadata)}`);
+    }
+    this._raw = value;
+    this.metadata = { ...metadata };
+  }
+
+  /** The value; for an array, a new reference the caller owns (and may consume). */
+  get value(): T {
+    const raw = this._raw;
+    if (isJaxArray(raw)) {
+      this.assertAlive(raw);
+      return raw.ref as T;
+    }
+    return raw;
+  }
+
+  /** Takes ownership of `next` and drops this Variable's reference to the old value. */
+  set value(next: T) {
+    if (next instanceof Variable) {
+      throw new Error(`${this.describeSelf()}: cannot hold another Variable (${next.constructor.name}); assign its value`);
+    }
+    const old = this._raw;
+    this._raw = next;
+    releaseLeaf(old);
+  }
+
+  /**
+   * The value without a new reference: borrowed, valid while the Variable
+   * holds it. For reading shapes and for tree walks that never consume.
+   */
+  get raw(): T {
+    const raw = this._raw;
+    if (isJaxArray(raw)) this.assertAlive(raw);
+    return raw;
+  }
+
+  get shape(): readonly number[] | undefined {
+    return shapeDtypeOf(this._raw)?.shape;
+  }
+
+  get dtype(): string | undefined {
+    return shapeDtypeOf(this._raw)?.dtype;
+  }
+
+  /** Graph traversal records where it found this Variable, so errors can name it. */
+  notePath(path: string): void {
+    this._path = path;
+  }
+
+  /**
+   * A Variable of the same class with the same metadata holding `value` (owned
+   * by the copy). The constructor is not re-run: user subclasses may take
+   * other constructor arguments.
+   */
+  withValue<U>(value: U): Variable<U> {
+    const copy = Object.create(Object.getPrototypeOf(this)) as Variable<U>;
+    Object.assign(copy, this);
+    copy._raw = value;
+    copy.metadata = { ...this.metadata };
+    return copy;
+  }
+
+  /** Drop this Variable's reference to its array; later reads say so. */
+  dispose(): void {
+    releaseLeaf(this._raw);
+  }
+
+  /**
+   * The tree protocol: one child under the attribute key `value`, as Python
+   * flattens an `nnx.Variable` (so paths read `linear1.kernel.value`). The
+   * child is borrowed; `rebuild` gives a Variable of the same kind and
+   * metadata owning the new leaf.
+   */
+  [pytreeNode](): PytreeChildren<Variable<T>> {
+    return {
+      children: [["value", this._raw]],
+      rebuild: (children: [TreeKey, unknown][]) => {
+        if (children.length !== 1 || children[0]![0] !== "value") {
+          throw new Error(`${this.describeSelf()}: rebuild expects one child "value", got [${children.map((c) => String(c[0])).join(", ")}]`);
+        }
+        return this.withValue(children[0]![1] as T);
+      },
+    };
+  }
+
+  toString(): string {
+    const parts = [describeLeaf(this._raw)];
+    for (const [key, value] of Object.entries(this.metadata)) parts.push(`${key}=${describeMetadata(value)}`);
+    return `${this.constructor.name}(${parts.join(", ")})`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  private describeSelf(): string {
+    return this._path === undefined ? this.constructor.name : `${this.constructor.name} at ${this._path}`;
+  }
+
+  private assertAlive(raw: jax.Array): void {
+    if (isDisposed(raw)) {
+      throw new Error(
+        `${this.describeSelf()}: its array (${raw.dtype}[${raw.shape.join(",")}]) was disposed. ` +
+          "A jax-js call consumed it without .ref, or it was disposed; read parameters through `.value`, which returns a new reference.",
+      );
+    }
+  }
+}
+
+function describeMetadata(value: unknown): string {
+  if (typeof value === "object" && value !== null && value.constructor === Object) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describeMetadata).join(", ")}]`;
+  return describeLeaf(value);
+}
+
+/** Trainable parameters: what `nnx.grad` differentiates and optimizers update. */
+export class Param<T = jax.Array> extends Variable<T> {}
+/** Running statistics (BatchNorm's mean and variance). */
+export class BatchStat<T = jax.Array> extends Variable<T> {}
+/** Autoregressive caches. */
+export class Cache<T = jax.Array> extends Variable<T> {}
+/** Values a module records while it runs (`sow`). */
+export class Intermediate<T = jax.Array> extends Variable<T> {}
+/** State of a random stream; `metadata.tag` names the stream. */
+export class RngState<T = jax.Array> extends Variable<T> {
+  get tag(): string | undefined {
+    const tag = this.metadata.tag;
+    return typeof tag === "string" ? tag : undefined;
+  }
+}
+/** A stream's base key (uint32[2], jax-js's raw threefry key). */
+export class RngKey<T = jax.Array> extends RngState<T> {}
+/** How many keys a stream has handed out (uint32 scalar). */
+export class RngCount<T = jax.Array> extends RngState<T> {}
+
+export function isVariableClass(value: unknown): value is VariableClass {
+  return typeof value === "function" && (value === Variable || value.prototype instanceof Variable);
+}
