@@ -1,0 +1,62 @@
+import { open, readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** Read access to the keys of a zarr hierarchy: plain files, or entries of an OCDBT database. */
+export interface KeyValueSource {
+  /** The bytes stored under `key`, or undefined when there are none. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Names `key` in error messages: the file, or the database and the entry. */
+  describe(key: string): string;
+}
+
+/** Reads a whole file; a missing file is `undefined`, anything else unreadable is an error naming the path. */
+export async function readFileIfPresent(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    throw fileError(path, e);
+  }
+}
+
+export async function readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  try {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+      if (bytesRead === 0) throw new Error(`${path}: truncated (wanted bytes ${offset}..${offset + length}, file ends at ${offset + done})`);
+      done += bytesRead;
+    }
+    return out;
+  } catch (e) {
+    throw (e as NodeJS.ErrnoException).code ? fileError(path, e) : e;
+  } finally {
+    await handle.close();
+  }
+}
+
+export function fileError(path: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  const reason =
+    code === "ENOENT" ? "is missing" :
+    code === "EISDIR" ? "is a folder where a file was expected" :
+    code === "ENOTDIR" ? "cannot be reached: a file stands where a folder was expected on its path" :
+    code === "EACCES" || code === "EPERM" ? "cannot be read (permission denied)" :
+    `cannot be read (${(e as Error).message})`;
+  return new Error(`${path} ${reason}`, { cause: e });
+}
+
+export function fileSource(dir: string): KeyValueSource {
+  return {
+    get: (key) => readFileIfPresent(join(dir, key)),
+    describe: (key) => join(dir, key),
+  };
+}

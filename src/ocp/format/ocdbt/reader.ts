@@ -1,0 +1,72 @@
+import { join } from "node:path";
+import { type KeyValueSource, readFileIfPresent, readFileRange } from "../kvstore.js";
+import { type DataFileRef } from "./data-file-table.js";
+import { decodeBtreeNode, type StoredValue } from "./btree.js";
+import { decodeManifest } from "./manifest.js";
+
+const utf8 = new TextDecoder();
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The newest version of an OCDBT database in `dir`, read whole into a key index (values stay on disk until asked for). */
+export async function openOcdbt(dir: string): Promise<KeyValueSource & { keys(): string[] }> {
+  const manifestPath = join(dir, "manifest.ocdbt");
+  const manifestBytes = await readFileIfPresent(manifestPath);
+  if (!manifestBytes) throw new Error(`${manifestPath} is missing: the OCDBT database in ${dir} cannot be opened without its manifest`);
+  const manifest = await decodeManifest(manifestBytes, manifestPath);
+
+  function resolve(transitive: string, file: DataFileRef): { path: string; transitive: string } {
+    const relative = transitive + file.basePath + file.relativePath;
+    if (relative.startsWith("/") || relative.split("/").includes("..")) {
+      throw new Error(`${manifestPath}: data file path ${JSON.stringify(relative)} leaves the database folder`);
+    }
+    return { path: join(dir, relative), transitive: transitive + file.basePath };
+  }
+
+  async function readRange(path: string, offset: number, length: number, purpose: string): Promise<Uint8Array> {
+    try {
+      return await readFileRange(path, offset, length);
+    } catch (e) {
+      throw new Error(`${(e as Error).message} (OCDBT ${purpose} in ${dir})`, { cause: e });
+    }
+  }
+
+  const index = new Map<string, { value: StoredValue; transitive: string }>();
+
+  async function visit(file: DataFileRef, offset: number, length: number, transitive: string, prefix: Uint8Array, expectedHeight: number): Promise<void> {
+    const where = resolve(transitive, file);
+    const what = `${where.path} [${offset}, +${length}]`;
+    const node = await decodeBtreeNode(await readRange(where.path, offset, length, "B+tree node"), what);
+    if (node.height !== expectedHeight) throw new Error(`${what}: B+tree node has height ${node.height}, its parent says ${expectedHeight}`);
+    if ("entries" in node) {
+      for (const e of node.entries) index.set(utf8.decode(concat(prefix, e.key)), { value: e.value, transitive: where.transitive });
+      return;
+    }
+    await Promise.all(
+      node.children.map((c) =>
+        visit(c.file, c.offset, c.length, where.transitive, concat(prefix, c.key.subarray(0, c.subtreeCommonPrefixLength)), node.height - 1),
+      ),
+    );
+  }
+
+  const root = manifest.latest?.root;
+  if (root) await visit(root.location.file, root.location.offset, root.location.length, "", new Uint8Array(0), root.height);
+
+  return {
+    keys: () => [...index.keys()],
+    describe: (key) => `${join(dir, key)} (entry ${JSON.stringify(key)} of the OCDBT database in ${dir})`,
+    async get(key) {
+      const found = index.get(key);
+      if (!found) return undefined;
+      const v = found.value;
+      if (v.kind === "inline") return v.bytes;
+      const where = resolve(found.transitive, v.file);
+      return readRange(where.path, v.offset, v.length, `value of ${JSON.stringify(key)}`);
+    },
+  };
+}
