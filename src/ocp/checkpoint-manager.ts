@@ -84,7 +84,8 @@ export class CheckpointManager {
     return found.sort((a, b) => a.step - b.step);
   }
 
-  private stepDir(step: number): string {
+  /** The folder of `step` (whether or not it exists). */
+  stepPath(step: number): string {
     return path.join(this.directory, stepName(step, this.options));
   }
 
@@ -118,14 +119,14 @@ export class CheckpointManager {
   metrics(step: number): Record<string, unknown> | undefined {
     const entry = this.entry(step, "metrics");
     if (entry.inFlight) return entry.metrics;
-    return readMetrics(this.stepDir(step));
+    return readMetrics(this.stepPath(step));
   }
 
   /** Per item of `step`: its stored tree (paths, shapes, dtypes) or that it is JSON. */
   async itemMetadata(step: number): Promise<Record<string, ItemMetadata>> {
     this.entry(step, "itemMetadata");
     await this.background.wait();
-    const dir = this.stepDir(step);
+    const dir = this.stepPath(step);
     const out: Record<string, ItemMetadata> = {};
     for (const name of listItems(dir)) {
       const itemDir = path.join(dir, name);
@@ -138,7 +139,7 @@ export class CheckpointManager {
   stepSummaries(): StepSummary[] {
     const best = this.options.bestFn !== undefined ? this.bestStep() : undefined;
     return this.steps.map((s) => ({
-      ...(s.inFlight ? {} : readSaveRecordLenient(this.stepDir(s.step))),
+      ...(s.inFlight ? {} : readSaveRecordLenient(this.stepPath(s.step))),
       step: s.step,
       time: s.time,
       metrics: s.metrics,
@@ -158,7 +159,7 @@ export class CheckpointManager {
     if (options === undefined || options.args === undefined) throw new Error(`save(${step}): pass { args: ocp.args.StandardSave(state) } (or Composite(...))`);
     await this.background.wait();
     const force = options.force === true;
-    const existing = this.steps.some((s) => s.step === step) || fs.existsSync(this.stepDir(step));
+    const existing = this.steps.some((s) => s.step === step) || fs.existsSync(this.stepPath(step));
     if (existing && !force) throw new StepAlreadyExistsError(step, this.directory);
     if (!force && !this.shouldSave(step)) return false;
     if (!fs.existsSync(this.directory)) throw new CheckpointError(`save: ${this.directory} does not exist and the manager was built with create: false`);
@@ -175,7 +176,7 @@ export class CheckpointManager {
     this.steps = [...this.steps.filter((s) => s.step !== step), entry].sort((a, b) => a.step - b.step);
     const write = async (): Promise<void> => {
       try {
-        const finalDir = this.stepDir(step);
+        const finalDir = this.stepPath(step);
         const tmp = await makeTmpDir(finalDir);
         const sizes = await Promise.all(staged.map(([name, item]) => writeItem(path.join(tmp, name), item, finalDir, this.options)));
         const commitTime = Date.now();
@@ -209,7 +210,7 @@ export class CheckpointManager {
 
   /** Moves the step out of the step namespace first (one rename), so a crash mid-delete never leaves a partial step. */
   private async removeStepDir(step: number): Promise<void> {
-    const dir = this.stepDir(step);
+    const dir = this.stepPath(step);
     if (this.options.todeleteSubdir !== undefined) {
       const bin = path.join(this.directory, this.options.todeleteSubdir);
       await fsp.mkdir(bin, { recursive: true });
@@ -246,7 +247,7 @@ export class CheckpointManager {
     const chosen = step ?? this.latestStep();
     if (chosen === undefined) throw new CheckpointError(`restore: there are no checkpoints in ${this.directory}`);
     this.entry(chosen, "restore");
-    const dir = this.stepDir(chosen);
+    const dir = this.stepPath(chosen);
     const available = listItems(dir);
     const report = emptyReport();
     const restoreNamed = async (name: string, args: ItemRestoreArgs | undefined): Promise<unknown> => {

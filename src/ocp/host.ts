@@ -7,22 +7,28 @@ import * as jax from "@jax-js/jax";
 import { ShapeDtypeStruct } from "../runtime/shape-dtype.js";
 import { decodeToTypedArray, encodeFromTypedArray, type HostArray, type LeafValue, type StoredDType } from "./format/index.js";
 
-/** The dtypes a jax-js array can hold (float16 only where the JS engine has Float16Array). */
+/**
+ * The dtypes a jax-js array can be built with from host data. jax-js's
+ * constructor tests `instanceof Float16Array` before it reaches Float64Array,
+ * so where the JS engine lacks Float16Array (Node 20) neither float16 nor
+ * float64 arrays can be made from data: those convert like bfloat16 and int64.
+ */
 export type JaxDType = "float32" | "int32" | "uint32" | "bool" | "float16" | "float64";
 
 const hasFloat16Array = typeof (globalThis as Record<string, unknown>).Float16Array === "function";
 
 export function jaxCanHold(dtype: StoredDType): dtype is JaxDType {
-  if (dtype === "float16") return hasFloat16Array;
-  return dtype === "float32" || dtype === "int32" || dtype === "uint32" || dtype === "bool" || dtype === "float64";
+  if (dtype === "float16" || dtype === "float64") return hasFloat16Array;
+  return dtype === "float32" || dtype === "int32" || dtype === "uint32" || dtype === "bool";
 }
 
 /** Where a stored dtype lands when nothing says otherwise: the nearest dtype jax-js holds. */
 export function naturalJaxDType(dtype: StoredDType): JaxDType {
   if (jaxCanHold(dtype)) return dtype;
-  switch (dtype) {
+  switch (dtype as StoredDType) {
     case "bfloat16":
     case "float16":
+    case "float64":
       return "float32";
     case "uint64":
       return "uint32";

@@ -66,7 +66,7 @@ const ints = new Set<StoredDType>(["int8", "uint8", "int16", "uint16", "int32", 
 function conversionAllowed(from: StoredDType, to: StoredDType): boolean {
   if (from === to) return true;
   const sameKind = (floats.has(from) && floats.has(to)) || (ints.has(from) && ints.has(to));
-  return sameKind && !jaxCanHold(from) && (to === "float32" || to === "float64" || to === "int32" || to === "uint32" || (to === "float16" && jaxCanHold("float16")));
+  return sameKind && !jaxCanHold(from) && jaxCanHold(to);
 }
 
 const fmtShape = (shape: readonly number[]): string => `[${shape.join(", ")}]`;
@@ -155,6 +155,7 @@ function checkLeaf(m: LeafMetadata, leaf: TreeLeaf, options: RestoreOptions, rep
     return `the checkpoint holds a scalar, the template an array of shape ${fmtShape(want.shape)}`;
   }
   const problems: string[] = [];
+  if (want.kind === "jax" && !jaxCanHold(want.dtype)) return `jax-js cannot build ${want.dtype} arrays from data in this JS engine (it lacks Float16Array); use a float32 template`;
   if (!conversionAllowed(m.dtype, want.dtype)) problems.push(`dtype ${m.dtype} in the checkpoint, ${want.dtype} in the template`);
   const sameShape = m.shape.length === want.shape.length && m.shape.every((d, i) => d === want.shape[i]);
   if (!sameShape) {

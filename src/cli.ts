@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * The `tsnnx` command. Subcommands live in one dispatch table; each takes its
+ * arguments and resolves to an exit code.
+ */
+// Must come first: jax-js reads these globals while it loads.
+import "./runtime/globals.js";
+import { runCkptCommand } from "./ocp/ckpt-command.js";
+
+type Command = { summary: string; run(args: string[]): Promise<number> };
+
+const commands: Record<string, Command> = {
+  ckpt: { summary: "inspect Orbax checkpoints: ckpt ls DIR | ckpt show DIR [STEP] | ckpt verify DIR [STEP]", run: runCkptCommand },
+};
+
+function usage(): string {
+  return ["usage: tsnnx <command> [args]", "", ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help") {
+    process.stdout.write(usage() + "\n");
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    process.stderr.write(`tsnnx: unknown command "${name}"\n${usage()}\n`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`tsnnx: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

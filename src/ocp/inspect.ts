@@ -1,0 +1,99 @@
+/**
+ * Text listings of checkpoints for the `tsnnx ckpt` command: steps with time,
+ * size and metrics; a stored tree with path, shape, dtype and bytes. They read
+ * metadata only (no array data) and work on Python-written checkpoints.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { readPyTreeMetadata } from "./format/index.js";
+import { CheckpointManager } from "./checkpoint-manager.js";
+import { CHECKPOINT_METADATA_FILE } from "./checkpoint-metadata.js";
+import { CheckpointError } from "./errors.js";
+import { isJsonItem, requireDir } from "./items.js";
+import { bytesPerElement } from "./reshape.js";
+import { pathName } from "./tree.js";
+
+/** Bytes a folder takes on disk (file sizes, recursively). */
+export function folderBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    total += entry.isDirectory() ? folderBytes(p) : fs.statSync(p).size;
+  }
+  return total;
+}
+
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+/** `tsnnx ckpt ls DIR`: one line per step of a manager directory. */
+export function listSteps(directory: string): string {
+  requireDir(directory, "ckpt ls");
+  const manager = new CheckpointManager(directory, { readOnly: true });
+  const summaries = manager.stepSummaries();
+  if (summaries.length === 0) return `No checkpoint steps in ${path.resolve(directory)}`;
+  const rows = summaries.map((s) => {
+    const dir = manager.stepPath(s.step);
+    return [String(s.step), new Date(s.time).toISOString(), fs.existsSync(dir) ? formatBytes(folderBytes(dir)) : "?", s.metrics === undefined ? "" : JSON.stringify(s.metrics)];
+  });
+  return table(["step", "time", "size", "metrics"], rows);
+}
+
+/** Whether `dir` is itself one tree item (a StandardCheckpointer folder or a step's item folder). */
+function isTreeItem(dir: string): boolean {
+  return ["_METADATA", "manifest.ocdbt", "checkpoint"].some((f) => fs.existsSync(path.join(dir, f)));
+}
+
+async function showItem(dir: string, title: string): Promise<string> {
+  if (isJsonItem(dir) && !isTreeItem(dir)) return `${title} (JSON)`;
+  let meta;
+  try {
+    meta = await readPyTreeMetadata(dir);
+  } catch (e) {
+    throw new CheckpointError(`Cannot read the tree at ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+  const rows = meta.leaves.map((leaf) => {
+    if (leaf.kind !== "array") return [pathName(leaf.path.keys), "", leaf.kind, ""];
+    const bytes = leaf.shape.reduce((a, b) => a * b, 1) * bytesPerElement(leaf.dtype);
+    return [pathName(leaf.path.keys), `[${leaf.shape.join(", ")}]`, leaf.dtype, String(bytes)];
+  });
+  const total = rows.reduce((n, r) => n + (Number(r[3]) || 0), 0);
+  const layout = `${meta.layout === "ocdbt" ? "zarr" + meta.zarrVersion + " in OCDBT" : "zarr" + meta.zarrVersion + " folders"}`;
+  return `${title} (${layout}, ${meta.leaves.length} leaves, ${formatBytes(total)})\n` + table(["path", "shape", "dtype", "bytes"], rows);
+}
+
+/**
+ * `tsnnx ckpt show DIR [STEP]`: the stored tree of a step (default: latest) of
+ * a manager directory, of a single step folder, or of a StandardCheckpointer folder.
+ */
+export async function showCheckpoint(directory: string, step?: number): Promise<string> {
+  requireDir(directory, "ckpt show");
+  const dir = path.resolve(directory);
+  if (step === undefined && isTreeItem(dir)) return showItem(dir, dir);
+  let stepDir = dir;
+  if (step !== undefined || !fs.existsSync(path.join(dir, CHECKPOINT_METADATA_FILE))) {
+    const manager = new CheckpointManager(dir, { readOnly: true });
+    const chosen = step ?? manager.latestStep();
+    if (chosen === undefined) throw new CheckpointError(`ckpt show: ${dir} holds no checkpoint steps and no checkpoint tree`);
+    if (!manager.allSteps().includes(chosen)) throw new CheckpointError(`ckpt show: step ${chosen} was not found in ${dir}. Available steps: [${manager.allSteps().join(", ")}]`);
+    stepDir = manager.stepPath(chosen);
+  }
+  if (isTreeItem(stepDir)) return showItem(stepDir, stepDir);
+  const items = fs.readdirSync(stepDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const parts: string[] = [];
+  for (const name of items) parts.push(await showItem(path.join(stepDir, name), `${path.basename(stepDir)}/${name}`));
+  return parts.join("\n\n");
+}
