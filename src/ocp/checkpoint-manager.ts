@@ -16,7 +16,7 @@ import { commitDir, makeTmpDir, removeTmpDirsSync, TMP_MARKER } from "./atomic.j
 import { BackgroundWork } from "./background.js";
 import { handlerTypes, readCheckpointMetadataSync, readJsonSync, readSaveRecordSync, writeCheckpointMetadata, writeSaveRecord, type SaveRecord } from "./checkpoint-metadata.js";
 import { CheckpointError, StepAlreadyExistsError } from "./errors.js";
-import { isJsonItem, requireDir, restoreItem, stageItem, writeItem, type StagedItem } from "./items.js";
+import { isJsonItem, METRICS_FILE, requireDir, restoreItem, stageItem, writeItem, type StagedItem } from "./items.js";
 import { resolveManagerOptions, type CheckpointManagerOptions, type ResolvedManagerOptions } from "./manager-options.js";
 import { emptyReport, type RestoreReport } from "./restore-plan.js";
 import { decideKeep, decideSave, sortByMetric, type StepInfo } from "./retention.js";
@@ -169,7 +169,7 @@ export class CheckpointManager {
     if (METRICS_ITEM in itemArgs) throw new Error(`save(${step}): "${METRICS_ITEM}" is reserved for the step's metrics; pass them as { metrics }`);
     const staged: [string, StagedItem][] = [];
     for (const [name, args] of Object.entries(itemArgs)) staged.push([name, await stageItem(args, `save step ${step}, item "${name}"`)]);
-    if (options.metrics !== undefined) staged.push([METRICS_ITEM, await stageItem({ kind: "JsonSave", item: options.metrics }, `save step ${step}, metrics`)]);
+    if (options.metrics !== undefined) staged.push([METRICS_ITEM, await stageItem({ kind: "JsonSave", item: options.metrics }, `save step ${step}, metrics`, METRICS_FILE)]);
     const blockingSeconds = (Date.now() - started) / 1000;
 
     const entry: StepEntry = { step, time: started, metrics: options.metrics, inFlight: true };
@@ -301,7 +301,7 @@ function stepTime(dir: string): number {
 }
 
 function readMetrics(stepDir: string): Record<string, unknown> | undefined {
-  const file = path.join(stepDir, METRICS_ITEM, "metrics");
+  const file = path.join(stepDir, METRICS_ITEM, METRICS_FILE);
   if (!fs.existsSync(file)) return undefined;
   const value = readJsonSync(file);
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new CheckpointError(`${file} does not hold a JSON object of metrics`);

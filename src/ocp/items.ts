@@ -17,7 +17,7 @@ import type { OnProgress } from "./progress.js";
 import { pathKey, planRestore, type RestoreReport } from "./restore-plan.js";
 import { flattenTree, pathName } from "./tree.js";
 
-export type StagedItem = { kind: "pytree"; handler: string; leaves: LeafEntry[] } | { kind: "json"; handler: string; text: string };
+export type StagedItem = { kind: "pytree"; handler: string; leaves: LeafEntry[] } | { kind: "json"; handler: string; text: string; fileName: string };
 
 export interface ItemWriteOptions {
   compression: "zstd" | "none";
@@ -25,15 +25,16 @@ export interface ItemWriteOptions {
   onProgress?: OnProgress;
 }
 
-/** v0 Orbax writes a JSON item to `<item>/metadata`; the v1 API to `<item>/data.json`. */
+/** v0 Orbax writes a JSON item to `<item>/metadata` (a manager's metrics to `metrics/metrics`); the v1 API to `<item>/data.json`. */
 const JSON_FILE_V0 = "metadata";
+export const METRICS_FILE = "metrics";
 const JSON_FILE_V1 = "data.json";
 
-export async function stageItem(args: ItemSaveArgs, what: string): Promise<StagedItem> {
+export async function stageItem(args: ItemSaveArgs, what: string, jsonFileName = JSON_FILE_V0): Promise<StagedItem> {
   if (args.kind === "JsonSave") {
     const text = JSON.stringify(args.item);
     if (text === undefined) throw new Error(`${what}: JsonSave needs a JSON-serializable value, got ${typeof args.item}`);
-    return { kind: "json", handler: handlerTypes.json, text };
+    return { kind: "json", handler: handlerTypes.json, text, fileName: jsonFileName };
   }
   const leaves = flattenTree(args.item);
   const seen = new Map<string, string>();
@@ -56,7 +57,7 @@ export async function writeItem(dir: string, item: StagedItem, finalDir: string,
   await fsp.mkdir(dir, { recursive: true });
   let bytes: number;
   if (item.kind === "json") {
-    await writeFileDurable(path.join(dir, JSON_FILE_V0), item.text);
+    await writeFileDurable(path.join(dir, item.fileName), item.text);
     bytes = item.text.length;
   } else {
     const onProgress = options.onProgress;

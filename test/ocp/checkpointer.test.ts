@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import * as jax from "@jax-js/jax";
 import { describeEachDevice } from "../helpers/devices.js";
 import { ShapeDtypeStruct } from "../../src/runtime/shape-dtype.js";
 import { pytreeNode, type PytreeChildren, type TreeKey } from "../../src/runtime/pytree.js";
 import * as ocp from "../../src/ocp/index.js";
+import { scratchDir } from "./scratch.js";
 
 const np = jax.numpy;
 
@@ -16,10 +16,6 @@ class Param {
   [pytreeNode](): PytreeChildren<Param> {
     return { children: [["value", this.value]], rebuild: (c: [TreeKey, unknown][]) => new Param(c[0][1]) };
   }
-}
-
-export function scratchDir(name: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `tsnnx-${name}-`));
 }
 
 async function values(x: unknown): Promise<number[]> {
