@@ -90,12 +90,12 @@ export type ArrayTarget =
   | { kind: "typed"; dtype: StoredDType; shape: number[] };
 
 /** Host bytes made into the target; the dtype must already be one the target holds (conversion is decided by the caller). */
-export function hostToArray(array: HostArray, target: ArrayTarget): unknown {
+export function hostToArray(array: HostArray, target: ArrayTarget, what: string): unknown {
   if (target.kind === "typed") {
     if (array.dtype === target.dtype) return typedView(array);
-    return decodeToTypedArray(array, target.dtype as Parameters<typeof decodeToTypedArray>[1]);
+    return decodeToTypedArray(array, target.dtype as Parameters<typeof decodeToTypedArray>[1], what);
   }
-  const data = decodeToTypedArray(array, target.dtype);
+  const data = decodeToTypedArray(array, target.dtype, what);
   const device = target.device;
   if (target.dtype === "bool") {
     const ints = Int32Array.from(data as Uint8Array);

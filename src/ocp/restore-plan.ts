@@ -178,7 +178,7 @@ function materialize(entry: LeafEntry, target: LeafTarget, reshapeTo: number[] |
   if (target.kind === "number") {
     if (value.kind === "scalar") return value.value;
     if (value.kind === "array") {
-      const data = hostToArray(value.array, { kind: "typed", dtype: "float64", shape: [] }) as Float64Array;
+      const data = hostToArray(value.array, { kind: "typed", dtype: "float64", shape: [] }, name) as Float64Array;
       return data[0];
     }
     throw new Error(`${where}: leaf "${name}" was read as a string, expected a number`);
@@ -188,7 +188,7 @@ function materialize(entry: LeafEntry, target: LeafTarget, reshapeTo: number[] |
   else if (value.kind === "scalar") array = scalarHost(value.value, target.target.dtype);
   else throw new Error(`${where}: leaf "${name}" was read as a string, expected an array`);
   if (reshapeTo !== undefined) array = padOrTruncate(array, reshapeTo);
-  return hostToArray(array, target.target);
+  return hostToArray(array, target.target, name);
 }
 
 /** A stored Python scalar restored into a rank-0 array of the template's dtype. */
