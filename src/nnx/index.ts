@@ -12,3 +12,7 @@ export { Everything, Nothing, Any, All, Not, PathContains, OfType, WithTag } fro
 export type { Filter, Predicate } from "./filterlib.js";
 export { Rngs, RngStream } from "./rnglib.js";
 export type { RngSeed } from "./rnglib.js";
+export { evalShape } from "./eval-shape.js";
+export { grad, valueAndGrad } from "./transforms/autodiff.js";
+export type { GradOptions } from "./transforms/autodiff.js";
+export { jit } from "./transforms/jit.js";
