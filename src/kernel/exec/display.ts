@@ -57,8 +57,8 @@ function show(cell: RunningCell, data: MimeBundle | Promise<MimeBundle>, options
   return shown;
 }
 
-function typed(mime: string, describe: string, encode: (value: never) => unknown = (v) => v) {
-  return (value: never, options?: DisplayOptions) => {
+function typed<T>(mime: string, describe: string, encode: (value: T) => unknown) {
+  return (value: T, options?: DisplayOptions) => {
     const cell = cellOrThrow(`display.${describe}`);
     return show(cell, { [mime]: encode(value), "text/plain": `<${describe}>` }, options);
   };
@@ -85,7 +85,7 @@ export const display: Display = Object.assign(
     svg: typed("image/svg+xml", "svg", stringOf("svg")),
     png: typed("image/png", "png", base64),
     jpeg: typed("image/jpeg", "jpeg", base64),
-    json: typed("application/json", "json"),
+    json: typed("application/json", "json", (value: unknown) => value),
     latex: typed("text/latex", "latex", stringOf("latex")),
     bundle: (data: MimeBundle, options?: DisplayOptions) => show(cellOrThrow("display.bundle"), data, options),
     clear: (wait = false) => cellOrThrow("display.clear").io.clearOutput(wait),

@@ -17,6 +17,20 @@ const CONSOLE_STREAMS: Record<string, StreamName> = {
 };
 
 let installed = false;
+/** Set while a cell's CellIO handles output: anything it logs itself goes to the real streams. */
+let delivering = false;
+
+function deliver(stream: StreamName, text: string): boolean {
+  const cell = currentCell();
+  if (!cell || delivering) return false;
+  delivering = true;
+  try {
+    cell.io.stream(stream, text);
+  } finally {
+    delivering = false;
+  }
+  return true;
+}
 
 /** Installs the routing once per process. */
 export function installOutputRouting(): void {
@@ -26,16 +40,14 @@ export function installOutputRouting(): void {
   for (const [method, stream] of Object.entries(CONSOLE_STREAMS)) {
     const original = target[method]!.bind(console);
     target[method] = (...args: unknown[]) => {
-      const cell = currentCell();
-      if (!cell) return original(...args);
-      cell.io.stream(stream, formatWithOptions({ colors: false }, ...args) + "\n");
+      if (!currentCell() || delivering) return original(...args);
+      deliver(stream, formatWithOptions({ colors: false }, ...args) + "\n");
     };
   }
   const originalDir = console.dir.bind(console);
   console.dir = (value: unknown, options?: object) => {
-    const cell = currentCell();
-    if (!cell) return originalDir(value, options);
-    cell.io.stream("stdout", inspect(value, { ...options, colors: false }) + "\n");
+    if (!currentCell() || delivering) return originalDir(value, options);
+    deliver("stdout", inspect(value, { ...options, colors: false }) + "\n");
   };
   routeStream(process.stdout, "stdout");
   routeStream(process.stderr, "stderr");
@@ -44,10 +56,8 @@ export function installOutputRouting(): void {
 function routeStream(stream: NodeJS.WriteStream, name: StreamName): void {
   const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    const cell = currentCell();
-    if (!cell) return original(chunk, ...rest);
-    const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
-    cell.io.stream(name, text);
+    if (!currentCell() || delivering) return original(chunk, ...rest);
+    deliver(name, typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
     const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
     callback?.();
     return true;

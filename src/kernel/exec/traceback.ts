@@ -14,14 +14,16 @@ export const CELL_FUNCTION = "__tsnnx_cell__";
 interface CellScript {
   label: string;
   map: SourceMap;
+  /** The line (as stack traces number it) of the call that starts the cell. */
+  startLine: number;
 }
 
 const scripts = new Map<string, CellScript>();
 const execDir = path.dirname(fileURLToPath(import.meta.url));
 
 /** Remembers how to map positions in the script named `fileName` back to its cell. */
-export function registerCellScript(fileName: string, label: string, sourceMap: string): void {
-  scripts.set(fileName, { label, map: new SourceMap(JSON.parse(sourceMap) as never) });
+export function registerCellScript(fileName: string, label: string, sourceMap: string, startLine: number): void {
+  scripts.set(fileName, { label, map: new SourceMap(JSON.parse(sourceMap) as never), startLine });
 }
 
 /** `cell[3]:2:5` for a 1-based line and column of the script named `fileName`; null if not a cell. */
@@ -35,17 +37,31 @@ export function cellPosition(fileName: string, line: number, column: number): st
 
 const FRAME = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
 
-function mapFrame(line: string): string | null {
+/** A frame as the user sees it; null to leave it out; "end" where the kernel's own call stack starts. */
+function mapFrame(line: string): string | null | "end" {
   const match = FRAME.exec(line);
   if (!match) return line.includes("node:internal") ? null : line;
   const [, fn, file, lineText, columnText] = match as unknown as [string, string | undefined, string, string, string];
+  if (fn === undefined && scripts.get(file)?.startLine === Number(lineText)) return "end";
   const position = cellPosition(file, Number(lineText), Number(columnText));
   if (position) {
-    const name = fn?.replace(/^async /, "");
+    // Cell functions are called through the notebook scope object.
+    const name = fn?.replace(/^async /, "").replace(/^Object\./, "");
     return !name || name === CELL_FUNCTION ? `    at ${position}` : `    at ${name} (${position})`;
   }
   if (file.startsWith("node:") || isKernelFile(file)) return null;
   return line;
+}
+
+function userFrames(stack: string): string[] {
+  const frames: string[] = [];
+  for (const line of stack.split("\n").slice(1)) {
+    if (!/^\s*at /.test(line)) continue;
+    const mapped = mapFrame(line);
+    if (mapped === "end") break;
+    if (mapped !== null) frames.push(mapped);
+  }
+  return frames;
 }
 
 function isKernelFile(file: string): boolean {
@@ -61,7 +77,7 @@ export function errorContent(error: unknown): ErrorContent {
   }
   const ename = error.name || error.constructor?.name || "Error";
   const evalue = error.message;
-  const frames = (error.stack ?? "").split("\n").slice(1).map(mapFrame).filter((l): l is string => l !== null);
+  const frames = userFrames(error.stack ?? "");
   return { ename, evalue, traceback: [`${ename}: ${evalue}`, ...frames] };
 }
 

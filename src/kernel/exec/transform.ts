@@ -53,6 +53,7 @@ export function transformCell(
       module: tsApi.ModuleKind.ESNext,
       sourceMap: true,
       inlineSources: false,
+      removeComments: true,
       useDefineForClassFields: true,
     },
     transformers: { before: [transformer] },

@@ -1,0 +1,296 @@
+/**
+ * Runs notebook cells: magics, then a type check against everything earlier
+ * cells declared, then the transformed cell inside the notebook scope, with
+ * its output, errors and interruptions attributed to it.
+ */
+import vm from "node:vm";
+import path from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type ts from "typescript";
+import { cellContext, currentCell, type RunningCell } from "./cell-context.js";
+import { display } from "./display.js";
+import { installOutputRouting } from "./output.js";
+import { importFromNotebook } from "./imports.js";
+import { isComplete } from "./is-complete.js";
+import { MagicRegistry, typecheckMagic, type MagicContext } from "./magics.js";
+import { mimeBundle } from "./mime.js";
+import { NotebookScope, isLiveArray, use, useFor } from "./scope.js";
+import { NotebookTypes } from "./notebook-types.js";
+import { CELL_FUNCTION, errorContent, registerCellScript } from "./traceback.js";
+import { RUNTIME_PARAM, transformCell } from "./transform.js";
+import type {
+  CellIO,
+  CompleteReply,
+  ErrorContent,
+  ExecuteOptions,
+  ExecuteOutcome,
+  Executor,
+  InspectReply,
+  IsCompleteReply,
+} from "./types.js";
+
+const execDir = path.dirname(fileURLToPath(import.meta.url));
+/** Where a cell script finds its `CellRuntime` (set just before the script runs). */
+const RUNTIME_SLOT = Symbol.for("tsnnx.kernel.cellRuntime");
+export const INTERRUPTED = "KeyboardInterrupt";
+
+/** What the emitted code of a cell calls (see transform.ts). */
+interface CellRuntime {
+  scope: Record<string, unknown>;
+  use: typeof use;
+  useFor: typeof useFor;
+  result(value: unknown, owned: boolean): void;
+  importInto(specifier: string, bindings: Record<string, string>): Promise<void>;
+  import(specifier: string): Promise<unknown>;
+  require(specifier: string): Promise<unknown>;
+}
+
+class InterruptedError extends Error {
+  override name = INTERRUPTED;
+}
+
+export async function createExecutor(options: { cwd: string }): Promise<Executor> {
+  const cwd = path.resolve(options.cwd);
+  const tsApi = (await import("typescript")).default;
+  const tsnnx = (await import("../../index.js")) as Record<string, unknown>;
+  const init = tsnnx.initRuntime;
+  if (typeof init === "function") await (init as () => Promise<unknown>)();
+  installOutputRouting();
+  installFailureRouting();
+  const kernelRoot = findKernelRoot();
+  const types = new NotebookTypes(tsApi, cwd, kernelRoot, {
+    tsnnxModule: path.join(execDir, "..", "..", "index.js"),
+    tsnnxNames: Object.keys(tsnnx),
+    displayModule: path.join(execDir, "display.js"),
+  });
+  return new NotebookExecutor(tsApi, cwd, tsnnx, types);
+}
+
+class NotebookExecutor implements Executor {
+  private readonly scope = new NotebookScope();
+  private readonly magics = new MagicRegistry();
+  private readonly settings = { typecheck: true };
+  private running: { cell: RunningCell; interrupt: () => void } | null = null;
+  private scriptCounter = 0;
+
+  constructor(
+    private readonly ts: typeof import("typescript"),
+    private readonly cwd: string,
+    tsnnx: Record<string, unknown>,
+    private readonly types: NotebookTypes,
+  ) {
+    for (const [name, value] of Object.entries(tsnnx)) if (name !== "default") this.scope.set(name, value);
+    this.scope.set("display", display);
+    this.scope.set("input", input);
+    this.magics.register("typecheck", typecheckMagic);
+  }
+
+  async execute(code: string, io: CellIO, options: ExecuteOptions): Promise<ExecuteOutcome> {
+    const label = `cell[${options.executionCount}]`;
+    try {
+      const { magics, code: body } = this.magics.split(code);
+      const magicContext: MagicContext = { io, typecheck: this.settings.typecheck };
+      for (const magic of magics) await this.magics.run(magic, magicContext);
+      this.settings.typecheck = magicContext.typecheck;
+      if (body.trim() === "") return { status: "ok" };
+      return await this.run(body, label, io, options);
+    } catch (error) {
+      return { status: "error", ...this.describe(error) };
+    }
+  }
+
+  private async run(code: string, label: string, io: CellIO, options: ExecuteOptions): Promise<ExecuteOutcome> {
+    const transformed = transformCell(this.ts, code, `${label}.ts`, new Set(this.scope.names()));
+    if (transformed.syntaxErrors.length > 0) {
+      const lines = transformed.syntaxErrors.map((d) => formatSyntaxError(this.ts, d, label));
+      return { status: "error", ename: "SyntaxError", evalue: lines[0]!, traceback: lines };
+    }
+    const typeFile = this.types.stage(code);
+    if (this.settings.typecheck) {
+      const errors = this.types.errors(typeFile, code, label);
+      if (errors.length > 0) {
+        const evalue = errors.length === 1 ? errors[0]! : `${errors.length} type errors (run %typecheck off to run anyway)`;
+        return { status: "error", ename: "TSError", evalue, traceback: errors };
+      }
+    }
+    const scriptName = `tsnnx-cell-${++this.scriptCounter}.js`;
+    // The wrapper's first line is numbered 0, so the cell's JavaScript starts at line 1.
+    const wrapped = `(async function ${CELL_FUNCTION}(${RUNTIME_PARAM}) { with (${RUNTIME_PARAM}.scope) {\n${transformed.js}\n}})(globalThis[Symbol.for("tsnnx.kernel.cellRuntime")])`;
+    registerCellScript(scriptName, label, transformed.sourceMap, wrapped.split("\n").length - 1);
+    const script = new vm.Script(wrapped, { filename: scriptName, lineOffset: -1 });
+    for (const { name, kind } of transformed.declared) {
+      if (kind === "enum" || kind === "namespace") this.scope.set(name, undefined);
+      else if (kind !== "type") this.scope.declare(name);
+    }
+    this.types.commit(typeFile);
+
+    const result: { value?: unknown; owned: boolean; set: boolean } = { owned: false, set: false };
+    const runtime: CellRuntime = {
+      scope: this.scope.bindings,
+      use,
+      useFor,
+      result: (value, owned) => Object.assign(result, { value, owned, set: true }),
+      importInto: (specifier, bindings) => this.importInto(specifier, bindings),
+      import: (specifier) => importFromNotebook(this.cwd, specifier),
+      require: async (specifier) => {
+        const module = await importFromNotebook(this.cwd, specifier);
+        return module.default ?? module;
+      },
+    };
+    let stop!: (error: unknown) => void;
+    const stopped = new Promise<never>((_, reject) => (stop = reject));
+    stopped.catch(() => undefined);
+    const cell: RunningCell = {
+      io,
+      executionCount: options.executionCount,
+      running: true,
+      pending: new Set(),
+      fail: (error) => stop(error),
+    };
+    this.running = { cell, interrupt: () => stop(new InterruptedError("the cell was interrupted")) };
+    try {
+      const finished = cellContext.run(cell, () => {
+        (globalThis as Record<symbol, unknown>)[RUNTIME_SLOT] = runtime;
+        return script.runInThisContext({ breakOnSigint: true }) as Promise<void>;
+      });
+      finished.catch(() => undefined); // reported through the race below
+      await Promise.race([finished, stopped]);
+      while (cell.pending.size > 0) await Promise.race([Promise.all(cell.pending), stopped]);
+      if (!result.set || result.value === undefined || options.silent) return { status: "ok" };
+      const data = await Promise.race([mimeBundle(result.value), stopped]);
+      if (result.owned && isLiveArray(result.value)) result.value.dispose();
+      return { status: "ok", result: { data, metadata: {} } };
+    } finally {
+      cell.running = false;
+      cell.fail = (error) => reportLate(cell, this.describe(error));
+      this.running = null;
+    }
+  }
+
+  private async importInto(specifier: string, bindings: Record<string, string>): Promise<void> {
+    const module = await importFromNotebook(this.cwd, specifier);
+    const fallback = module.default as Record<string, unknown> | undefined;
+    for (const [key, local] of Object.entries(bindings)) {
+      let value: unknown;
+      if (key === "*") value = module;
+      else if (key === "default" || key in module) value = module[key];
+      else value = typeof fallback === "object" && fallback !== null ? fallback[key] : undefined;
+      this.scope.set(local, value);
+    }
+  }
+
+  private describe(error: unknown): ErrorContent {
+    if ((error as { code?: string } | null)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") {
+      return { ename: INTERRUPTED, evalue: "the cell was interrupted (SIGINT)", traceback: [`${INTERRUPTED}: the cell was interrupted (SIGINT)`] };
+    }
+    if (error instanceof InterruptedError) {
+      return { ename: INTERRUPTED, evalue: error.message, traceback: [`${INTERRUPTED}: ${error.message}`] };
+    }
+    return errorContent(error);
+  }
+
+  interrupt(): void {
+    this.running?.interrupt();
+  }
+
+  async complete(code: string, cursorPos: number): Promise<CompleteReply> {
+    const cursor = utf16Offset(code, cursorPos);
+    let start = cursor;
+    while (start > 0 && /[\w$]/.test(code[start - 1]!)) start--;
+    const prefix = code.slice(start, cursor);
+    const reply = (matches: string[]): CompleteReply => ({
+      matches,
+      cursorStart: codePointOffset(code, start),
+      cursorEnd: cursorPos,
+      metadata: {},
+    });
+    const lineStart = code.lastIndexOf("\n", cursor - 1) + 1;
+    if (code.slice(lineStart, start) === "%") {
+      return reply(this.magics.names().filter((n) => n.startsWith(prefix)));
+    }
+    const info = this.types.completions(code, cursor);
+    const entries = (info?.entries ?? [])
+      .filter((e) => e.name.startsWith(prefix) && !e.name.startsWith("__tsnnx"))
+      .sort((a, b) => a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name));
+    return reply([...new Set(entries.map((e) => e.name))]);
+  }
+
+  async inspect(code: string, cursorPos: number, _detailLevel: 0 | 1): Promise<InspectReply> {
+    const info = this.types.quickInfo(code, utf16Offset(code, cursorPos));
+    if (!info) return { found: false, data: {}, metadata: {} };
+    const doc = info.documentation ? `\n\n${info.documentation}` : "";
+    return {
+      found: true,
+      data: { "text/plain": info.signature + doc, "text/markdown": "```ts\n" + info.signature + "\n```" + doc },
+      metadata: {},
+    };
+  }
+
+  async isComplete(code: string): Promise<IsCompleteReply> {
+    return isComplete(this.ts, code);
+  }
+
+  dispose(): void {
+    this.scope.dispose();
+  }
+}
+
+/** `input(prompt)` in a cell: a line from the notebook user. */
+function input(prompt = "", options: { password?: boolean } = {}): Promise<string> {
+  const cell = currentCell();
+  if (!cell) return Promise.reject(new Error("input() was called outside a notebook cell: nobody can answer it"));
+  return cell.io.requestInput(prompt, options.password ?? false);
+}
+
+function reportLate(cell: RunningCell, content: ErrorContent): void {
+  if (cell.io.error) cell.io.error(content);
+  else cell.io.stream("stderr", content.traceback.join("\n") + "\n");
+}
+
+let failureRoutingInstalled = false;
+
+/**
+ * Errors no cell code caught (thrown by a timer, a rejected promise nobody
+ * awaited) end the cell they belong to, or become a late error output of it;
+ * the kernel process lives on.
+ */
+function installFailureRouting(): void {
+  if (failureRoutingInstalled) return;
+  failureRoutingInstalled = true;
+  const route = (error: unknown) => {
+    const cell = currentCell();
+    if (cell) cell.fail(error);
+    else process.stderr.write(`tsnnx kernel: an error outside any cell: ${errorContent(error).traceback.join("\n")}\n`);
+  };
+  process.on("uncaughtException", route);
+  process.on("unhandledRejection", route);
+}
+
+function formatSyntaxError(tsApi: typeof ts, d: ts.Diagnostic, label: string): string {
+  const message = tsApi.flattenDiagnosticMessageText(d.messageText, "\n");
+  if (!d.file || d.start === undefined) return `${label} - error TS${d.code}: ${message}`;
+  const { line, character } = tsApi.getLineAndCharacterOfPosition(d.file, d.start);
+  return `${label}:${line + 1}:${character + 1} - error TS${d.code}: ${message}`;
+}
+
+function findKernelRoot(): string {
+  for (let dir = execDir; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "tsnnx") {
+      return dir;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`cannot find the tsnnx package folder above ${execDir}`);
+  }
+}
+
+/** Jupyter counts cursor positions in code points; JavaScript strings in UTF-16 units. */
+function utf16Offset(code: string, codePoints: number): number {
+  let offset = 0;
+  for (let i = 0; i < codePoints && offset < code.length; i++) offset += code.codePointAt(offset)! > 0xffff ? 2 : 1;
+  return offset;
+}
+
+function codePointOffset(code: string, utf16: number): number {
+  return [...code.slice(0, utf16)].length;
+}

@@ -1,0 +1,244 @@
+/**
+ * The type checker's view of a notebook: one in-memory TypeScript module per
+ * cell, served to a LanguageService (incremental: earlier cells' files never
+ * change, so their parsed and bound forms are reused).
+ *
+ * Each cell's file is the cell's text, unchanged so that positions match,
+ * followed by two lines: an import of every notebook name the cell does not
+ * declare itself, from the latest cell that declared it, and an export of
+ * everything the cell declares. So a cell sees earlier declarations, and a
+ * re-declaration simply shadows the earlier one. The tsnnx namespaces and
+ * `display` come from a prelude module that puts them in `declare global`.
+ */
+import path from "node:path";
+import type ts from "typescript";
+import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
+
+const ASSIGN_TO_IMPORT = 2632; // "Cannot assign to 'x' because it is an import."
+
+export interface PreludeSources {
+  /** Module that exports the tsnnx namespaces (resolvable by TypeScript). */
+  tsnnxModule: string;
+  /** Runtime export names of that module, bound in every cell. */
+  tsnnxNames: string[];
+  /** Module that exports the `Display` type. */
+  displayModule: string;
+}
+
+interface Owner {
+  file: string;
+  kind: DeclarationKind;
+}
+
+export interface QuickInfo {
+  signature: string;
+  documentation: string;
+}
+
+export class NotebookTypes {
+  private readonly files = new Map<string, { text: string; version: number }>();
+  private readonly committed: string[] = [];
+  private readonly owners = new Map<string, Owner>();
+  private readonly service: ts.LanguageService;
+  private readonly options: ts.CompilerOptions;
+  private readonly preludeFile: string;
+  private cellCounter = 0;
+  /** The cell checked last, until it is committed (or replaced by the next check). */
+  private pending: string | null = null;
+  /** The file completion and inspection requests look at. */
+  private readonly inputFile: string;
+
+  constructor(
+    private readonly ts: typeof import("typescript"),
+    private readonly cwd: string,
+    kernelRoot: string,
+    prelude: PreludeSources,
+  ) {
+    this.options = compilerOptions(ts, kernelRoot);
+    this.preludeFile = this.virtualPath("prelude");
+    this.inputFile = this.virtualPath("input");
+    this.setFile(this.preludeFile, preludeText(prelude));
+    this.service = ts.createLanguageService(this.host(kernelRoot), ts.createDocumentRegistry());
+  }
+
+  /**
+   * Adds `code` as the next cell, not yet visible to later cells (see
+   * `commit`); returns its file name. A staged cell that is never committed
+   * is dropped by the next `stage`.
+   */
+  stage(code: string): string {
+    const fileName = this.virtualPath(`cell_${++this.cellCounter}`);
+    if (this.pending) this.files.delete(this.pending);
+    this.pending = fileName;
+    this.setFile(fileName, this.cellText(code));
+    return fileName;
+  }
+
+  /** Type errors of the staged cell, formatted `cell[3]:2:5 - error TS2322: ...`. */
+  errors(fileName: string, code: string, label: string): string[] {
+    const diagnostics = [
+      ...this.service.getSyntacticDiagnostics(fileName),
+      ...this.service.getSemanticDiagnostics(fileName),
+    ];
+    return diagnostics
+      .filter((d) => d.category === this.ts.DiagnosticCategory.Error)
+      .filter((d) => d.start === undefined || d.start <= code.length)
+      .flatMap((d) => this.formatDiagnostic(d, code, label));
+  }
+
+  /** Makes the declarations of the staged cell `fileName` visible to later cells. */
+  commit(fileName: string): void {
+    const file = this.files.get(fileName);
+    if (!file || this.pending !== fileName) throw new Error(`internal: ${fileName} is not the staged cell`);
+    this.pending = null;
+    this.committed.push(fileName);
+    const code = file.text.slice(0, file.text.indexOf(SUFFIX_MARK));
+    for (const { name, kind } of this.namesOf(code)) this.owners.set(name, { file: fileName, kind });
+  }
+
+  /** Completions at `cursor` in `code`, as a cell after everything committed. */
+  completions(code: string, cursor: number): ts.CompletionInfo | undefined {
+    this.setFile(this.inputFile, this.cellText(code));
+    return this.service.getCompletionsAtPosition(this.inputFile, cursor, {
+      includeCompletionsWithInsertText: false,
+      includeCompletionsForModuleExports: false,
+    });
+  }
+
+  quickInfo(code: string, cursor: number): QuickInfo | null {
+    this.setFile(this.inputFile, this.cellText(code));
+    const info =
+      this.service.getQuickInfoAtPosition(this.inputFile, cursor) ??
+      (cursor > 0 ? this.service.getQuickInfoAtPosition(this.inputFile, cursor - 1) : undefined);
+    if (!info) return null;
+    const text = (parts: ts.SymbolDisplayPart[] | undefined) => (parts ?? []).map((p) => p.text).join("");
+    const tags = (info.tags ?? []).map((tag) => `@${tag.name} ${text(tag.text)}`.trim());
+    return { signature: text(info.displayParts), documentation: [text(info.documentation), ...tags].filter(Boolean).join("\n\n") };
+  }
+
+  private namesOf(code: string): TopLevelName[] {
+    const file = this.ts.createSourceFile("names.ts", code, this.ts.ScriptTarget.ES2022, false, this.ts.ScriptKind.TS);
+    return topLevelNames(this.ts, file);
+  }
+
+  private cellText(code: string): string {
+    const own = new Set(this.namesOf(code).map((n) => n.name));
+    const byFile = new Map<string, string[]>();
+    for (const [name, owner] of this.owners) {
+      if (own.has(name)) continue;
+      byFile.set(owner.file, [...(byFile.get(owner.file) ?? []), name]);
+    }
+    const imports = [...byFile].map(
+      ([file, names]) => `import { ${names.join(", ")} } from "./${path.basename(file, ".ts")}";`,
+    );
+    return `${code}${SUFFIX_MARK}${imports.join(" ")}\nexport { ${[...own].join(", ")} };\n`;
+  }
+
+  private formatDiagnostic(d: ts.Diagnostic, code: string, label: string): string[] {
+    const ts = this.ts;
+    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    if (d.code === ASSIGN_TO_IMPORT) {
+      const name = /'([^']+)'/.exec(message)?.[1] ?? "";
+      const owner = this.owners.get(name);
+      if (owner && (owner.kind === "let" || owner.kind === "var")) return [];
+      return [this.position(d, code, label) + ` - error TS2588: Cannot assign to '${name}' because it is a constant.`];
+    }
+    return [`${this.position(d, code, label)} - error TS${d.code}: ${message}`];
+  }
+
+  private position(d: ts.Diagnostic, code: string, label: string): string {
+    if (d.start === undefined) return label;
+    const { line, character } = this.ts.getLineAndCharacterOfPosition(
+      this.ts.createSourceFile("pos.ts", code, this.ts.ScriptTarget.ES2022),
+      Math.min(d.start, code.length),
+    );
+    return `${label}:${line + 1}:${character + 1}`;
+  }
+
+  private virtualPath(name: string): string {
+    return path.join(this.cwd, `__tsnnx_${name}.ts`);
+  }
+
+  private setFile(fileName: string, text: string): void {
+    const old = this.files.get(fileName);
+    if (old?.text === text) return;
+    this.files.set(fileName, { text, version: (old?.version ?? 0) + 1 });
+  }
+
+  private host(kernelRoot: string): ts.LanguageServiceHost {
+    const ts = this.ts;
+    const fallbackImporter = path.join(kernelRoot, "__tsnnx_resolve.ts");
+    const moduleHost: ts.ModuleResolutionHost = {
+      fileExists: (f) => this.files.has(f) || ts.sys.fileExists(f),
+      readFile: (f) => this.files.get(f)?.text ?? ts.sys.readFile(f),
+      directoryExists: ts.sys.directoryExists,
+      realpath: ts.sys.realpath,
+      getCurrentDirectory: () => this.cwd,
+      getDirectories: ts.sys.getDirectories,
+    };
+    const cache = ts.createModuleResolutionCache(this.cwd, (f) => f, this.options);
+    return {
+      ...moduleHost,
+      getCurrentDirectory: () => this.cwd,
+      getCompilationSettings: () => this.options,
+      getScriptFileNames: () => [
+        this.preludeFile,
+        ...this.committed,
+        ...(this.pending ? [this.pending] : []),
+        ...(this.files.has(this.inputFile) ? [this.inputFile] : []),
+      ],
+      getScriptVersion: (f) => String(this.files.get(f)?.version ?? 0),
+      getScriptSnapshot: (f) => {
+        const text = this.files.get(f)?.text ?? ts.sys.readFile(f);
+        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+      },
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
+      // A notebook's own node_modules first, then the kernel's dependencies.
+      resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
+        literals.map((literal) => {
+          const own = ts.resolveModuleName(literal.text, containingFile, options, moduleHost, cache);
+          if (own.resolvedModule || !this.files.has(containingFile)) return own;
+          return ts.resolveModuleName(literal.text, fallbackImporter, options, moduleHost, cache);
+        }),
+    };
+  }
+}
+
+/** Separates a cell's own text from the lines the checker appends (a newline: positions stay). */
+const SUFFIX_MARK = "\n/*tsnnx*/";
+
+function compilerOptions(tsApi: typeof ts, kernelRoot: string): ts.CompilerOptions {
+  return {
+    target: tsApi.ScriptTarget.ES2022,
+    module: tsApi.ModuleKind.ESNext,
+    moduleResolution: tsApi.ModuleResolutionKind.Bundler,
+    lib: ["lib.es2023.d.ts", "lib.dom.d.ts"],
+    types: ["node"],
+    typeRoots: [path.join(kernelRoot, "node_modules", "@types")],
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    esModuleInterop: true,
+    allowImportingTsExtensions: true,
+    resolveJsonModule: true,
+    useDefineForClassFields: true,
+  };
+}
+
+function preludeText(prelude: PreludeSources): string {
+  const names = prelude.tsnnxNames.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== "default");
+  return [
+    `import * as tsnnx from ${JSON.stringify(prelude.tsnnxModule)};`,
+    `import type { Display } from ${JSON.stringify(prelude.displayModule)};`,
+    `declare global {`,
+    ...names.map((n) => `  export import ${n} = tsnnx.${n};`),
+    `  /** Shows a value as rich output of the cell (see display.html, display.markdown, ...). */`,
+    `  const display: Display;`,
+    `  /** Asks the notebook user for a line of text (stdin); \`password\` hides what is typed. */`,
+    `  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;`,
+    `}`,
+    `export {};`,
+    ``,
+  ].join("\n");
+}
