@@ -87,17 +87,24 @@ export function requireDir(dir: string, what: string): void {
   if (!stat.isDirectory()) throw new CheckpointError(`${what}: ${dir} is a file, not a checkpoint folder`);
 }
 
+const JSON_FILES = [JSON_FILE_V0, METRICS_FILE, JSON_FILE_V1];
+
+function jsonItemFile(dir: string): string | undefined {
+  return JSON_FILES.map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+}
+
 export function isJsonItem(dir: string): boolean {
-  return fs.existsSync(path.join(dir, JSON_FILE_V0)) || fs.existsSync(path.join(dir, JSON_FILE_V1));
+  return jsonItemFile(dir) !== undefined;
 }
 
 async function readJsonItem(dir: string): Promise<unknown> {
-  const file = fs.existsSync(path.join(dir, JSON_FILE_V0)) ? path.join(dir, JSON_FILE_V0) : path.join(dir, JSON_FILE_V1);
+  const file = jsonItemFile(dir);
+  if (file === undefined) throw new CheckpointError(`${dir} holds no JSON item (none of ${JSON_FILES.join(", ")})`);
   let text: string;
   try {
     text = await fsp.readFile(file, "utf8");
   } catch (e) {
-    throw new CheckpointError(`Cannot read the JSON item at ${dir}: neither ${JSON_FILE_V0} nor ${JSON_FILE_V1} is readable (${(e as Error).message})`, { cause: e });
+    throw new CheckpointError(`Cannot read the JSON item ${file} (${(e as Error).message})`, { cause: e });
   }
   try {
     return JSON.parse(text);
