@@ -16,3 +16,4 @@ export { evalShape } from "./eval-shape.js";
 export { grad, valueAndGrad } from "./transforms/autodiff.js";
 export type { GradOptions } from "./transforms/autodiff.js";
 export { jit } from "./transforms/jit.js";
+export * from "./nn/index.js";
