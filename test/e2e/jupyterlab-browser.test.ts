@@ -1,0 +1,134 @@
+/**
+ * JupyterLab itself, in headless Chromium: open a notebook, run its cell with
+ * Shift+Enter and check what the page renders (HTML from display_data, the
+ * execute_result with its prompt number), then keep a screenshot. ipykernel
+ * runs first as the reference for the page flow; tsnnx must render the same.
+ * Skips with the reason when Chromium or playwright-core cannot be installed.
+ */
+import assert from "node:assert/strict";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { provisionBrowser, type Browser, type BrowserProvision } from "./browser.js";
+import { createJupyterEnv, removeJupyterEnv, startJupyterServer, type JupyterEnv, type JupyterServer } from "./jupyter.js";
+import { installTsnnxKernel, tsnnxKernelName } from "./tsnnx-kernelspec.js";
+
+/** Screenshots outlive the scratch folder so that a person (or CI artifact upload) can look at them. */
+export const screenshotDir = path.join(os.tmpdir(), "tsnnx-e2e-screenshots");
+
+interface BrowserCase {
+  kernelName: string;
+  language: string;
+  displayName: string;
+  /** Displays the HTML `<b>e2e html</b>`, then evaluates 6 * 7 as the cell's result. */
+  cell: string;
+  prepare?: (jenv: JupyterEnv) => Promise<void>;
+}
+
+const cases: BrowserCase[] = [
+  {
+    kernelName: "python3",
+    language: "python",
+    displayName: "Python 3",
+    cell: 'from IPython.display import HTML, display\ndisplay(HTML("<b>e2e html</b>"))\n6 * 7',
+  },
+  {
+    kernelName: tsnnxKernelName,
+    language: "typescript",
+    displayName: "TypeScript (tsnnx)",
+    cell: 'display.html("<b>e2e html</b>");\n6 * 7',
+    prepare: installTsnnxKernel,
+  },
+];
+
+function notebookWith(testCase: BrowserCase): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: testCase.kernelName, display_name: testCase.displayName, language: testCase.language },
+      language_info: { name: testCase.language },
+    },
+    cells: [{ cell_type: "code", id: "browser-check", metadata: {}, execution_count: null, outputs: [], source: testCase.cell }],
+  });
+}
+
+describe("JupyterLab in headless Chromium", function () {
+  this.timeout(10 * 60_000);
+  let provision: BrowserProvision;
+  let browser: Browser | undefined;
+
+  before(async function () {
+    this.timeout(30 * 60_000);
+    provision = await provisionBrowser();
+    if (!provision.ok) {
+      console.log(`    skipped: ${provision.reason}`);
+      this.skip();
+    }
+    browser = await provision.chromium.launch({
+      executablePath: provision.executablePath,
+      // Root in CI: Chromium's sandbox needs user namespaces it does not get there.
+      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+      headless: true,
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  for (const testCase of cases) {
+    describe(`kernel "${testCase.kernelName}"`, function () {
+      let jenv: JupyterEnv;
+      let server: JupyterServer;
+
+      before(async function () {
+        jenv = await createJupyterEnv();
+        await testCase.prepare?.(jenv);
+        server = await startJupyterServer(jenv);
+      });
+
+      after(async function () {
+        await server?.stop();
+        if (jenv) await removeJupyterEnv(jenv);
+      });
+
+      it("runs a cell and renders its HTML display and result", async function () {
+        const file = `browser-${testCase.kernelName}.ipynb`;
+        await writeFile(path.join(jenv.workDir, file), notebookWith(testCase));
+        const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
+        const pageErrors: string[] = [];
+        page.on("pageerror", (error) => pageErrors.push(error.toString()));
+        await mkdir(screenshotDir, { recursive: true });
+        try {
+          await page.goto(`${server.baseUrl}lab/tree/${file}?token=${server.token}`, { timeout: 120_000 });
+          await page.locator(".jp-Notebook .jp-Cell .cm-content").first().waitFor({ state: "visible", timeout: 120_000 });
+          // A cell run before the kernel connection is up is silently dropped: wait until the status bar says Idle.
+          const idle = new RegExp(`${testCase.displayName.replace(/[()]/g, "\\$&")}.*\\| Idle`);
+          await page.locator(".jp-StatusBar-TextItem", { hasText: idle }).first().waitFor({ state: "visible", timeout: 120_000 });
+          await page.locator(".jp-Notebook .jp-Cell .cm-content").first().click();
+          await page.keyboard.press("Shift+Enter");
+
+          const html = page.locator(".jp-OutputArea-output.jp-RenderedHTMLCommon b", { hasText: "e2e html" }).first();
+          await html.waitFor({ state: "visible", timeout: 60_000 });
+          const result = page.locator(".jp-OutputArea-executeResult .jp-OutputArea-output").first();
+          await result.waitFor({ state: "visible", timeout: 60_000 });
+          assert.equal((await result.textContent())?.trim(), "42");
+          const prompt = page.locator(".jp-OutputArea-executeResult .jp-OutputPrompt").first();
+          assert.equal((await prompt.textContent())?.trim(), "[1]:");
+        } catch (error) {
+          const shot = path.join(screenshotDir, `jupyterlab-${testCase.kernelName}-failure.png`);
+          await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+          throw new Error(`${(error as Error).message}\n(page at failure: ${shot})`);
+        }
+
+        const shot = path.join(screenshotDir, `jupyterlab-${testCase.kernelName}.png`);
+        await page.screenshot({ path: shot });
+        const header = (await readFile(shot)).subarray(0, 8);
+        assert.deepEqual([...header], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "the screenshot is a PNG");
+        console.log(`    screenshot: ${shot}`);
+        assert.deepEqual(pageErrors, [], "JupyterLab raised errors in the page");
+      });
+    });
+  }
+});
