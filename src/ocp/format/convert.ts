@@ -10,7 +10,7 @@ const TARGET_SIZES: Record<DecodeTarget, number> = { float32: 4, int32: 4, uint3
 
 function aligned(bytes: Uint8Array, size: number): ArrayBuffer {
   if (bytes.byteOffset % size === 0 && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
-  return bytes.slice().buffer;
+  return new Uint8Array(bytes).buffer;
 }
 
 /** Reads element i of a host array as a JS number (int64 beyond 2^53 loses precision; callers range-check). */

@@ -12,7 +12,9 @@ export interface KeyValueSource {
 /** Reads a whole file; a missing file is `undefined`, anything else unreadable is an error naming the path. */
 export async function readFileIfPresent(path: string): Promise<Uint8Array | undefined> {
   try {
-    return await readFile(path);
+    const buf = await readFile(path);
+    // A plain Uint8Array view: Buffer's slice() would not copy.
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;

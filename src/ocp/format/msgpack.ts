@@ -37,9 +37,9 @@ function readValue(r: ByteReader, depth: number): MsgpackValue {
     case 0xc0: return null;
     case 0xc2: return false;
     case 0xc3: return true;
-    case 0xc4: return r.take(r.u8()).slice();
-    case 0xc5: return r.take(r.u16be()).slice();
-    case 0xc6: return r.take(r.u32be()).slice();
+    case 0xc4: return new Uint8Array(r.take(r.u8()));
+    case 0xc5: return new Uint8Array(r.take(r.u16be()));
+    case 0xc6: return new Uint8Array(r.take(r.u32be()));
     case 0xc7: { const n = r.u8(); return ext(r, n); }
     case 0xc8: { const n = r.u16be(); return ext(r, n); }
     case 0xc9: { const n = r.u32be(); return ext(r, n); }
@@ -71,7 +71,7 @@ function readValue(r: ByteReader, depth: number): MsgpackValue {
 
 function ext(r: ByteReader, length: number): MsgpackExt {
   const type = r.u8();
-  return { ext: type >= 0x80 ? type - 0x100 : type, data: r.take(length).slice() };
+  return { ext: type >= 0x80 ? type - 0x100 : type, data: new Uint8Array(r.take(length)) };
 }
 
 function readArray(r: ByteReader, n: number, depth: number): MsgpackValue[] {

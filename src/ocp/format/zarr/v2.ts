@@ -33,7 +33,7 @@ export function parseZarray(meta: Record<string, unknown>, what: string): ArrayL
       const expected = elementCount(chunkShape) * size;
       if (bytes.length !== expected) throw new Error(`${chunkWhat}: chunk holds ${bytes.length} bytes, expected ${expected} (truncated or corrupt)`);
       if (bigEndian) {
-        const copy = bytes.slice();
+        const copy = new Uint8Array(bytes);
         swapBytes(copy, size);
         return copy;
       }

@@ -37,7 +37,7 @@ function chainDecoder(codecs: CodecSpec[], shape: number[], dtype: StoredDType, 
           const expected = elementCount(shape) * size;
           if (bytes.length !== expected) throw new Error(`${w}: chunk holds ${bytes.length} bytes, expected ${expected} (truncated or corrupt)`);
           if (central.configuration?.endian === "big" && size > 1) {
-            const copy = bytes.slice();
+            const copy = new Uint8Array(bytes);
             swapBytes(copy, size);
             return copy;
           }

@@ -1,0 +1,45 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { HostArray, LeafEntry } from "../../../src/ocp/format/index.js";
+
+/** Orbax's own fixture checkpoints, beside the repo (`<repo>/../shared`). */
+export const FIXTURES = fileURLToPath(new URL("../../../../shared/fixtures/orbax/checkpoint/orbax/checkpoint/", import.meta.url));
+export const COMPAT = join(FIXTURES, "experimental/v1/_src/testing/compatibility/checkpoints");
+export const LEGACY = join(FIXTURES, "testing");
+
+/** A scratch folder removed after the suite (call in `before`, clean in `after`). */
+export async function scratch(): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "tsnnx-format-"));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function int32s(a: HostArray): number[] {
+  return [...new Int32Array(new Uint8Array(a.bytes).buffer)];
+}
+
+export function int64s(a: HostArray): number[] {
+  return [...new BigInt64Array(new Uint8Array(a.bytes).buffer)].map(Number);
+}
+
+export function leafByName(leaves: LeafEntry[], ...keys: (string | number)[]): LeafEntry {
+  const found = leaves.find((l) => JSON.stringify(l.path.keys) === JSON.stringify(keys));
+  if (!found) throw new Error(`no leaf ${JSON.stringify(keys)} among ${leaves.map((l) => JSON.stringify(l.path.keys)).join(", ")}`);
+  return found;
+}
+
+export function arrayOf(leaf: LeafEntry): HostArray {
+  if (leaf.value.kind !== "array") throw new Error(`leaf ${JSON.stringify(leaf.path.keys)} is a ${leaf.value.kind}, not an array`);
+  return leaf.value.array;
+}
+
+/** Runs `fn` expecting it to reject; returns the error message. */
+export async function rejection(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error("expected a rejection, but the call succeeded");
+}
