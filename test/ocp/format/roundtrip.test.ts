@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  encodeFromTypedArray, type HostArray, type LeafEntry, readPyTree, readPyTreeMetadata, type StoredDType, writePyTree, type WriteOptions,
+} from "../../../src/ocp/format/index.js";
+import { scratch } from "./helpers.js";
+
+/** Little-endian bytes from a list of byte values, to state stored data exactly. */
+const bytes = (...values: number[]) => Uint8Array.from(values);
+
+/**
+ * One array per dtype with hand-worked bit patterns (not produced by the code under test):
+ * float16 1.5 = 0x3E00, -2 = 0xC000, 65504 = 0x7BFF (largest finite);
+ * bfloat16 1.5 = 0x3FC0, -2 = 0xC000, 65280 = 0x477F.
+ */
+const ARRAYS: Record<StoredDType, HostArray> = {
+  bool: { dtype: "bool", shape: [3], bytes: bytes(1, 0, 1) },
+  int8: { dtype: "int8", shape: [2], bytes: bytes(0x80, 0x7f) },
+  uint8: { dtype: "uint8", shape: [2], bytes: bytes(0, 255) },
+  int16: { dtype: "int16", shape: [2], bytes: bytes(0x00, 0x80, 0xff, 0x7f) },
+  uint16: { dtype: "uint16", shape: [1], bytes: bytes(0xff, 0xff) },
+  int32: { dtype: "int32", shape: [2], bytes: bytes(0xff, 0xff, 0xff, 0xff, 7, 0, 0, 0) },
+  uint32: { dtype: "uint32", shape: [1], bytes: bytes(0xff, 0xff, 0xff, 0xff) },
+  int64: { dtype: "int64", shape: [1], bytes: bytes(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f) },
+  uint64: { dtype: "uint64", shape: [1], bytes: bytes(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff) },
+  float16: { dtype: "float16", shape: [3], bytes: bytes(0x00, 0x3e, 0x00, 0xc0, 0xff, 0x7b) },
+  bfloat16: { dtype: "bfloat16", shape: [3], bytes: bytes(0xc0, 0x3f, 0x00, 0xc0, 0x7f, 0x47) },
+  float32: { dtype: "float32", shape: [2, 2], bytes: new Uint8Array(Float32Array.of(1, -0.5, 3.25, 1e30).buffer) },
+  float64: { dtype: "float64", shape: [1, 1, 2], bytes: new Uint8Array(Float64Array.of(Math.PI, -1e300).buffer) },
+};
+
+function tree(): LeafEntry[] {
+  const leaves: LeafEntry[] = Object.values(ARRAYS).map((array) => ({ path: { keys: ["dtypes", array.dtype], keyTypes: [2, 2] }, value: { kind: "array", array } }));
+  leaves.push(
+    { path: { keys: ["layers", 0, "kernel", "value"], keyTypes: [2, 1, 2, 2] }, value: { kind: "array", array: encodeFromTypedArray(Float32Array.of(1, 2, 3, 4, 5, 6), "float32", [2, 3]) } },
+    { path: { keys: ["layers", 1, "bias", "value"], keyTypes: [2, 1, 2, 2] }, value: { kind: "array", array: encodeFromTypedArray(Float32Array.of(-1), "float32", [1]) } },
+    { path: { keys: ["empty"], keyTypes: [2] }, value: { kind: "array", array: { dtype: "float32", shape: [0, 4], bytes: new Uint8Array(0) } } },
+    { path: { keys: ["zero_d"], keyTypes: [2] }, value: { kind: "array", array: { dtype: "int32", shape: [], bytes: bytes(42, 0, 0, 0) } } },
+    { path: { keys: ["step"], keyTypes: [2] }, value: { kind: "scalar", value: 1234 } },
+    { path: { keys: ["lr"], keyTypes: [2] }, value: { kind: "scalar", value: 0.125 } },
+    { path: { keys: ["whole_float"], keyTypes: [2] }, value: { kind: "scalar", value: 2, dtype: "float64" } },
+    { path: { keys: ["name"], keyTypes: [2] }, value: { kind: "string", value: "héllo 'world'" } },
+    // Larger than OCDBT's 1024-byte inline limit, so stored out of line in a data file.
+    { path: { keys: ["big"], keyTypes: [2] }, value: { kind: "array", array: encodeFromTypedArray(Float32Array.from({ length: 5000 }, (_, i) => i * 0.5), "float32", [50, 100]) } },
+  );
+  return leaves;
+}
+
+const byKey = (leaves: { path: { keys: unknown[] } }[]) => new Map(leaves.map((l) => [JSON.stringify(l.path.keys), l]));
+
+for (const layout of ["zarr2", "ocdbt"] as const) {
+  for (const compression of ["zstd", "none"] as const) {
+    describe(`ocp/format: write -> read round trip (${layout}, ${compression})`, () => {
+      const options: WriteOptions = { layout, compression };
+      let dir: string;
+      let cleanup: () => Promise<void>;
+      let written: LeafEntry[];
+      let progress: [number, number][];
+      before(async () => {
+        ({ dir, cleanup } = await scratch());
+        dir = join(dir, "fresh", "default");
+        written = tree();
+        progress = [];
+        await writePyTree(dir, written, { ...options, onProgress: (d, t) => progress.push([d, t]) });
+      });
+      after(() => cleanup());
+
+      it("reads back every leaf with identical bytes, dtypes, shapes and key types", async () => {
+        const read = byKey(await readPyTree(dir));
+        assert.equal(read.size, written.length);
+        for (const leaf of written) {
+          const got = read.get(JSON.stringify(leaf.path.keys));
+          assert.ok(got, `leaf ${JSON.stringify(leaf.path.keys)} missing`);
+          assert.deepEqual(got.path, leaf.path);
+          if (leaf.value.kind === "array") {
+            assert.equal(got.value.kind, "array");
+            if (got.value.kind !== "array") continue;
+            assert.equal(got.value.array.dtype, leaf.value.array.dtype);
+            assert.deepEqual(got.value.array.shape, leaf.value.array.shape);
+            assert.deepEqual([...got.value.array.bytes], [...leaf.value.array.bytes], `bytes of ${JSON.stringify(leaf.path.keys)}`);
+          } else {
+            assert.equal(got.value.kind, leaf.value.kind);
+            assert.equal((got.value as { value: unknown }).value, leaf.value.value);
+          }
+        }
+      });
+
+      it("keeps whether a scalar was an int or a float", async () => {
+        const read = byKey(await readPyTree(dir));
+        assert.deepEqual(read.get('["step"]')!.value, { kind: "scalar", value: 1234, dtype: "int64" });
+        assert.deepEqual(read.get('["lr"]')!.value, { kind: "scalar", value: 0.125, dtype: "float64" });
+        assert.deepEqual(read.get('["whole_float"]')!.value, { kind: "scalar", value: 2, dtype: "float64" });
+      });
+
+      it("describes the tree without reading array data", async () => {
+        const meta = await readPyTreeMetadata(dir);
+        assert.equal(meta.layout, layout);
+        assert.equal(meta.zarrVersion, 2);
+        const leaves = byKey(meta.leaves);
+        assert.deepEqual(leaves.get('["dtypes","bfloat16"]'), { path: { keys: ["dtypes", "bfloat16"], keyTypes: [2, 2] }, kind: "array", dtype: "bfloat16", shape: [3] });
+        assert.deepEqual(leaves.get('["layers",1,"bias","value"]'), { path: { keys: ["layers", 1, "bias", "value"], keyTypes: [2, 1, 2, 2] }, kind: "array", dtype: "float32", shape: [1] });
+        assert.deepEqual(leaves.get('["step"]'), { path: { keys: ["step"], keyTypes: [2] }, kind: "scalar" });
+        assert.deepEqual(leaves.get('["name"]'), { path: { keys: ["name"], keyTypes: [2] }, kind: "string" });
+      });
+
+      it("writes Orbax's metadata files the way Python writes them", async () => {
+        const metadata = await readFile(join(dir, "_METADATA"), "utf8");
+        assert.ok(
+          metadata.includes(
+            `"('layers', '0', 'kernel', 'value')": {"key_metadata": [{"key": "layers", "key_type": 2}, {"key": "0", "key_type": 1}, {"key": "kernel", "key_type": 2}, {"key": "value", "key_type": 2}], "value_metadata": {"value_type": "jax.Array", "skip_deserialize": false, "write_shape": [2, 3]}}`,
+          ),
+          metadata,
+        );
+        assert.ok(metadata.includes(`"('step',)": {"key_metadata": [{"key": "step", "key_type": 2}], "value_metadata": {"value_type": "scalar", "skip_deserialize": false}}`));
+        assert.ok(metadata.endsWith(`"use_ocdbt": ${layout === "ocdbt"}, "use_zarr3": false, "store_array_data_equal_to_fill_value": true, "custom_metadata": null}`), metadata);
+        const sharding = JSON.parse(await readFile(join(dir, "_sharding"), "utf8"));
+        // base64("layers.0.kernel.value")
+        assert.equal(sharding["bGF5ZXJzLjAua2VybmVsLnZhbHVl"], `{"sharding_type": "SingleDeviceSharding", "device_str": "cpu:0"}`);
+        const arrayMetadatas = await readFile(join(dir, "array_metadatas", "process_0"), "utf8");
+        assert.ok(arrayMetadatas.includes(`{"array_metadata": {"param_name": "layers.0.kernel.value", "write_shape": [2, 3], "chunk_shape": [2, 3], "ext_metadata": null}}`), arrayMetadatas);
+        assert.equal(await readFile(join(dir, "_strings.json"), "utf8"), JSON.stringify({ name: "héllo 'world'" }));
+      });
+
+      it("lays arrays out as Orbax does", async () => {
+        const entries = await readdir(dir);
+        if (layout === "zarr2") {
+          assert.ok(entries.includes("layers.0.kernel.value"));
+          const zarray = await readFile(join(dir, "layers.0.kernel.value", ".zarray"), "utf8");
+          const compressor = compression === "zstd" ? `{"id":"zstd","level":1}` : "null";
+          assert.equal(zarray, `{"chunks":[2,3],"compressor":${compressor},"dimension_separator":".","dtype":"<f4","fill_value":null,"filters":null,"order":"C","shape":[2,3],"zarr_format":2}`);
+          assert.deepEqual((await readdir(join(dir, "layers.0.kernel.value"))).sort(), [".zarray", "0.0"]);
+          assert.deepEqual((await readdir(join(dir, "zero_d"))).sort(), [".zarray", "0"]);
+          // Empty arrays store only their metadata.
+          assert.deepEqual(await readdir(join(dir, "empty")), [".zarray"]);
+        } else {
+          assert.ok(entries.includes("manifest.ocdbt") && entries.includes("d"));
+          assert.ok(!entries.includes("layers.0.kernel.value"));
+        }
+      });
+
+      it("reports progress ending at the total array bytes", () => {
+        const total = written.reduce((a, l) => a + (l.value.kind === "array" ? l.value.array.bytes.length : l.value.kind === "scalar" ? 8 : 0), 0);
+        assert.deepEqual(progress.at(-1), [total, total]);
+        for (let i = 1; i < progress.length; i++) assert.ok(progress[i][0] >= progress[i - 1][0]);
+      });
+    });
+  }
+}
