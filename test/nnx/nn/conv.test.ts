@@ -38,13 +38,13 @@ describeEachDevice("nnx.Conv", () => {
     // SAME with a 2x2 window pads one row/column after (XLA: low = 0, high = 1).
     // [[1,2,3],[4,5,6],[7,8,9]] -> sums of the 2x2 windows starting at each pixel.
     const same = conv.call(image3x3());
-    assert.deepEqual(Array.from(await same.data()), [12, 16, 9, 24, 28, 15, 15, 17, 9].map((v) => v + 0.5));
+    assert.deepEqual(Array.from(await same.data(), Number), [12, 16, 9, 24, 28, 15, 15, 17, 9].map((v) => v + 0.5));
     const valid = new nnx.Conv(1, 1, [2, 2], { rngs: rngs(), padding: "VALID", useBias: false });
     valid.kernel.value = np.array([1, 10, 100, 1000]).astype(np.float32).reshape([2, 2, 1, 1]);
     // window at (0,0): 1*1 + 2*10 + 4*100 + 5*1000 = 5421
     const y = valid.call(image3x3());
     assert.deepEqual(y.shape, [1, 2, 2, 1]);
-    assert.deepEqual(Array.from(await y.data()), [5421, 6532, 8754, 9865]);
+    assert.deepEqual(Array.from(await y.data(), Number), [5421, 6532, 8754, 9865]);
   });
 
   it("mixes channels and groups them as XLA does", async () => {
@@ -53,17 +53,17 @@ describeEachDevice("nnx.Conv", () => {
     const dense = new nnx.Conv(2, 2, [1, 1], { rngs: rngs(), useBias: false });
     dense.kernel.value = np.array([[[[1, 2], [3, 4]]]]); // [1, 1, in=2, out=2]
     // out_o = sum_i x_i * k[i, o]: (1, 10) -> (1 + 30, 2 + 40)
-    assert.deepEqual(Array.from(await dense.call(x()).data()), [31, 42, 62, 84]);
+    assert.deepEqual(Array.from(await dense.call(x()).data(), Number), [31, 42, 62, 84]);
     const grouped = new nnx.Conv(2, 2, [1, 1], { rngs: rngs(), useBias: false, featureGroupCount: 2 });
     grouped.kernel.value = np.array([[[[5, 7]]]]); // [1, 1, in/groups=1, out=2]: out_0 = 5 x_0, out_1 = 7 x_1
-    assert.deepEqual(Array.from(await grouped.call(x()).data()), [5, 70, 10, 140]);
+    assert.deepEqual(Array.from(await grouped.call(x()).data(), Number), [5, 70, 10, 140]);
   });
 
   it("accepts unbatched input and several batch dimensions", async () => {
     const conv = new nnx.Conv(1, 1, 2, { rngs: rngs(), padding: "VALID", kernelInit: nnx.initializers.ones, useBias: false });
     const y = conv.call(np.array([[1], [2], [4]])); // [length 3, 1 feature]
     assert.deepEqual(y.shape, [2, 1]);
-    assert.deepEqual(Array.from(await y.data()), [3, 6]);
+    assert.deepEqual(Array.from(await y.data(), Number), [3, 6]);
     const z = conv.call(np.ones([2, 5, 3, 1]));
     assert.deepEqual(z.shape, [2, 5, 2, 1]);
     z.dispose();

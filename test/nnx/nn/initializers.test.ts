@@ -8,7 +8,7 @@ const np = jax.numpy;
 const key = (seed: number) => jax.random.key(seed);
 
 async function values(x: jax.Array): Promise<number[]> {
-  return Array.from(await x.data());
+  return Array.from(await x.data(), Number);
 }
 
 function moments(xs: number[]): { mean: number; variance: number } {

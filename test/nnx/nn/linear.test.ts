@@ -12,8 +12,8 @@ describeEachDevice("nnx.Linear", () => {
     assert.deepEqual(params.keys(), ["bias", "kernel"]);
     assert.deepEqual(layer.kernel.shape, [3, 2]);
     assert.deepEqual(layer.bias!.shape, [2]);
-    assert.deepEqual(Array.from(await layer.bias!.value.data()), [0, 0]);
-    const kernel = Array.from(await layer.kernel.value.data());
+    assert.deepEqual(Array.from(await layer.bias!.value.data(), Number), [0, 0]);
+    const kernel = Array.from(await layer.kernel.value.data(), Number);
     assert.ok(kernel.some((v) => v !== 0), "the kernel is drawn at random");
     assert.ok(kernel.every((v) => Math.abs(v) <= (2 / 0.8796256610342398) * Math.sqrt(1 / 3) + 1e-6), "lecun_normal is truncated at 2 sigma");
   });
@@ -25,7 +25,7 @@ describeEachDevice("nnx.Linear", () => {
     const y = layer.call(np.array([[1, 1, 1], [1, 0, -1]]));
     assert.deepEqual(y.shape, [2, 2]);
     // row 0: [1+3+5, 2+4+6] + b = [9.5, 11]; row 1: [1-5, 2-6] + b = [-3.5, -5]
-    assert.deepEqual(Array.from(await y.data()), [9.5, 11, -3.5, -5]);
+    assert.deepEqual(Array.from(await y.data(), Number), [9.5, 11, -3.5, -5]);
   });
 
   it("works on a batch of any rank and without bias", async () => {
@@ -34,7 +34,7 @@ describeEachDevice("nnx.Linear", () => {
     assert.deepEqual(nnx.state(layer, nnx.Param).keys(), ["kernel"]);
     const y = layer.call(np.array([[[1, 2]], [[3, 4]]]));
     assert.deepEqual(y.shape, [2, 1, 1]);
-    assert.deepEqual(Array.from(await y.data()), [3, 7]);
+    assert.deepEqual(Array.from(await y.data(), Number), [3, 7]);
   });
 
   it("names the layer, its path and both shapes on a mismatch", () => {
