@@ -83,6 +83,8 @@ async function runControl(): Promise<void> {
         await publish(request, "shutdown_reply", { status: "ok", restart });
         await publish(request, "status", { execution_state: "idle" });
         post({ type: "shutdown", restart });
+        // Break a running synchronous cell so that the main thread gets to the shutdown.
+        process.kill(process.pid, "SIGINT");
         // A cell stuck in a loop that SIGINT cannot break must not keep the kernel alive.
         setTimeout(() => process.kill(process.pid, "SIGKILL"), SHUTDOWN_GRACE_MS).unref();
         break;

@@ -1,25 +1,7 @@
 /** The kernel_info_reply content: cheap to build, so kernel_info never waits for the executor. */
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageRoot } from "./package-root.js";
 import { PROTOCOL_VERSION } from "./wire.js";
-
-/** The tsnnx package.json, found by walking up (this file runs from src/ under tsx and from dist/src/ when built). */
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "tsnnx" && pkg.version) return pkg.version;
-    } catch {
-      // not here: keep walking
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return "unknown";
-    dir = parent;
-  }
-}
 
 function typescriptVersion(): string {
   try {
@@ -30,7 +12,7 @@ function typescriptVersion(): string {
 }
 
 export function kernelInfo(): Record<string, unknown> {
-  const version = packageVersion();
+  const { version } = packageRoot();
   const tsVersion = typescriptVersion();
   return {
     status: "ok",
