@@ -13,7 +13,7 @@ import { display } from "./display.js";
 import { installOutputRouting } from "./output.js";
 import { importFromNotebook } from "./imports.js";
 import { isComplete } from "./is-complete.js";
-import { MagicRegistry, typecheckMagic, type MagicContext } from "./magics.js";
+import { MagicRegistry, typecheckMagic, type MagicContext, type MagicHandler } from "./magics.js";
 import { mimeBundle } from "./mime.js";
 import { NotebookScope, isLiveArray, use, useFor } from "./scope.js";
 import { NotebookTypes } from "./notebook-types.js";
@@ -90,7 +90,7 @@ class NotebookExecutor implements Executor {
     const label = `cell[${options.executionCount}]`;
     try {
       const { magics, code: body } = this.magics.split(code);
-      const magicContext: MagicContext = { io, typecheck: this.settings.typecheck };
+      const magicContext: MagicContext = { io, typecheck: this.settings.typecheck, notebook: this.scope };
       for (const magic of magics) await this.magics.run(magic, magicContext);
       this.settings.typecheck = magicContext.typecheck;
       if (body.trim() === "") return { status: "ok" };
@@ -192,6 +192,10 @@ class NotebookExecutor implements Executor {
 
   interrupt(): void {
     this.running?.interrupt();
+  }
+
+  registerMagic(name: string, handler: MagicHandler): void {
+    this.magics.register(name, handler);
   }
 
   async complete(code: string, cursorPos: number): Promise<CompleteReply> {

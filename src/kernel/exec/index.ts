@@ -16,3 +16,5 @@ export type {
   MimeBundle,
 } from "./types.js";
 export type { Display, DisplayOptions } from "./display.js";
+export { UsageError } from "./magics.js";
+export type { MagicContext, MagicHandler, NotebookBindings } from "./magics.js";

@@ -10,6 +10,16 @@ export interface MagicContext {
   io: CellIO;
   /** Whether cells are type-checked before they run. */
   typecheck: boolean;
+  /** The notebook's top-level bindings (`%save model` reads them, `%restore` sets them). */
+  notebook: NotebookBindings;
+}
+
+export interface NotebookBindings {
+  has(name: string): boolean;
+  get(name: string): unknown;
+  /** Binds `name` (releasing the array it held: the binding takes over `value`'s reference). */
+  set(name: string, value: unknown): void;
+  names(): string[];
 }
 
 /** Handles `%name args`; throws a `UsageError` for bad arguments. */

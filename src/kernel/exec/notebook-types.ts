@@ -14,7 +14,10 @@ import path from "node:path";
 import type ts from "typescript";
 import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
 
-const ASSIGN_TO_IMPORT = 2632; // "Cannot assign to 'x' because it is an import."
+const ASSIGN_TO_IMPORT = 2632;
+
+/** Shared by every notebook in the process: parsed library files are reused (a restart is fast). */
+let documentRegistry: ts.DocumentRegistry | undefined; // "Cannot assign to 'x' because it is an import."
 
 export interface PreludeSources {
   /** Module that exports the tsnnx namespaces (resolvable by TypeScript). */
@@ -58,7 +61,8 @@ export class NotebookTypes {
     this.preludeFile = this.virtualPath("prelude");
     this.inputFile = this.virtualPath("input");
     this.setFile(this.preludeFile, preludeText(prelude));
-    this.service = ts.createLanguageService(this.host(kernelRoot), ts.createDocumentRegistry());
+    documentRegistry ??= ts.createDocumentRegistry();
+    this.service = ts.createLanguageService(this.host(kernelRoot), documentRegistry);
   }
 
   /**

@@ -1,4 +1,5 @@
 /** The contract between the kernel's protocol server and the cell executor. */
+import type { MagicHandler } from "./magics.js";
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -74,6 +75,8 @@ export interface Executor {
   complete(code: string, cursorPos: number): Promise<CompleteReply>;
   inspect(code: string, cursorPos: number, detailLevel: 0 | 1): Promise<InspectReply>;
   isComplete(code: string): Promise<IsCompleteReply>;
+  /** Adds a line magic `%name args` (see magics.ts). */
+  registerMagic(name: string, handler: MagicHandler): void;
   /** Releases the notebook's arrays (shutdown or restart). */
   dispose(): void;
 }
