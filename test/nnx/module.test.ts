@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as jax from "@jax-js/jax";
 import * as nnx from "../../src/nnx/index.js";
 import { ShapeDtypeStruct } from "../../src/runtime/shape-dtype.js";
 import { Counter, Plain, TinyLinear } from "./fixtures.js";
@@ -40,8 +41,8 @@ describe("nnx.Module", () => {
   it("reprs concisely, one line when short", () => {
     const lin = new nnx.Module();
     Object.assign(lin, {
-      kernel: new nnx.Param(new ShapeDtypeStruct([4, 4], "float32")),
-      bias: new nnx.Param(new ShapeDtypeStruct([4], "float32")),
+      kernel: new nnx.Param(new ShapeDtypeStruct([4, 4], jax.numpy.float32)),
+      bias: new nnx.Param(new ShapeDtypeStruct([4], jax.numpy.float32)),
       features: 4,
     });
     assert.equal(String(lin), "Module(kernel=Param(float32[4,4]), bias=Param(float32[4]), features=4)");

@@ -49,7 +49,7 @@ describeEachDevice("nnx.State", () => {
   it("rebuilds through the protocol into a State of the same kinds holding new leaves", () => {
     const state = nnx.state(new Stack());
     const rebuild = (tree: unknown): unknown => {
-      if (!isPytreeNode(tree)) return new ShapeDtypeStruct([1], "float32");
+      if (!isPytreeNode(tree)) return new ShapeDtypeStruct([1], jax.numpy.float32);
       const node = tree[pytreeNode]();
       return node.rebuild(node.children.map(([k, c]) => [k, rebuild(c)]));
     };

@@ -8,7 +8,7 @@ import { TinyLinear } from "./fixtures.js";
 
 const np = jax.numpy;
 
-class Count extends nnx.Variable {}
+class Count<T = jax.Array> extends nnx.Variable<T> {}
 
 describeEachDevice("nnx.Variable ownership", () => {
   it("value hands out a new reference: a caller consuming it leaves the parameter alive", async () => {
@@ -45,9 +45,9 @@ describeEachDevice("nnx.Variable ownership", () => {
   });
 
   it("holds abstract values, numbers and other leaves", () => {
-    const abstract = new nnx.Param(new ShapeDtypeStruct([3, 4], "float32"));
+    const abstract = new nnx.Param(new ShapeDtypeStruct([3, 4], jax.numpy.float32));
     assert.deepEqual(abstract.shape, [3, 4]);
-    assert.equal(abstract.dtype, "float32");
+    assert.equal(abstract.dtype, jax.numpy.float32);
     const n = new Count(7);
     assert.equal(n.value, 7);
     n.value = 8;
@@ -87,7 +87,7 @@ describe("nnx.Variable kinds and metadata", () => {
   });
 
   it("reprs like NNX", () => {
-    assert.equal(String(new nnx.Param(new ShapeDtypeStruct([4, 4], "float32"))), "Param(float32[4,4])");
+    assert.equal(String(new nnx.Param(new ShapeDtypeStruct([4, 4], jax.numpy.float32))), "Param(float32[4,4])");
     assert.equal(String(new nnx.RngCount(2, { tag: "dropout" })), 'RngCount(2, tag="dropout")');
   });
 });
