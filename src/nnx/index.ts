@@ -17,3 +17,4 @@ export { grad, valueAndGrad } from "./transforms/autodiff.js";
 export type { GradOptions } from "./transforms/autodiff.js";
 export { jit } from "./transforms/jit.js";
 export * from "./nn/index.js";
+export * from "./training/index.js";

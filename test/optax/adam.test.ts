@@ -58,7 +58,7 @@ describeEachDevice("optax.adam", () => {
     assert.deepEqual(lrState, {});
     const count = adamState.count as jax.Array;
     assert.equal(count.dtype, np.int32);
-    assert.deepEqual(Array.from(await count.ref.data()), [3]);
+    assert.deepEqual(Array.from(await count.ref.data(), Number), [3]);
     // mu after 3 steps with b1 = 0.5 for b: sum of 0.5^(3-t) * 0.5 * g_t
     const g = [1, 2, 3].map((t) => gradAt(t).b![0]!);
     const mu = 0.5 * (0.25 * g[0]! + 0.5 * g[1]! + g[2]!);
@@ -73,7 +73,7 @@ describeEachDevice("optax.adam", () => {
     const expected = adamByHand(4, schedule, 0.8, 0.999, 1e-8);
     assertClose(params.w!, expected.w!, 2e-5, "w");
     const [, lrState] = state as [unknown, { count: jax.Array }];
-    assert.deepEqual(Array.from(await lrState.count.ref.data()), [4]);
+    assert.deepEqual(Array.from(await lrState.count.ref.data(), Number), [4]);
     optax.treeDispose(state);
   });
 

@@ -12,7 +12,7 @@ export function toArrays(tree: NumTree): { [key: string]: jax.Array } {
 /** Reads (and consumes) every array of a flat object of arrays. */
 export async function toNumbers(tree: { [key: string]: unknown }): Promise<NumTree> {
   const out: NumTree = {};
-  for (const [k, v] of Object.entries(tree)) out[k] = Array.from(await (v as jax.Array).data());
+  for (const [k, v] of Object.entries(tree)) out[k] = Array.from(await (v as jax.Array).data(), Number);
   return out;
 }
 
