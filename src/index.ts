@@ -6,4 +6,5 @@ export { numpy as np, random, lax, tree } from "@jax-js/jax";
 export { initRuntime, devices, ShapeDtypeStruct } from "./runtime/index.js";
 export type { RuntimeReport, DeviceName } from "./runtime/index.js";
 export * as nnx from "./nnx/index.js";
+export * as optax from "./optax/index.js";
 export * as ocp from "./ocp/index.js";
