@@ -1,8 +1,7 @@
 /** Starts a kernel from the command line: `<entry> [-f] <connection_file>`. */
 import { readConnectionFile } from "./connection.js";
-import type { CreateExecutor } from "./executor-contract.js";
 import { historyFile } from "./jupyter-paths.js";
-import { KernelServer } from "./server.js";
+import { KernelServer, type CreateExecutor } from "./server.js";
 
 export const KERNEL_USAGE = "usage: tsnnx kernel [-f] <connection_file>";
 

@@ -12,12 +12,26 @@ import * as zmq from "zeromq";
 import { CommManager } from "./comm.js";
 import type { ConnectionInfo } from "./connection.js";
 import { endpoint } from "./connection.js";
-import type { CellIO, CreateExecutor, ExecuteOutcome, Executor } from "./executor-contract.js";
+import type { CellIO, ExecuteOptions, ExecuteOutcome, Executor } from "./exec/index.js";
 import { HistoryStore, parseHistoryQuery } from "./history.js";
 import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-messages.js";
 import { kernelInfo } from "./kernel-info.js";
 import { serialSender, type SerialSender } from "./serial-socket.js";
 import { child, decode, encode, Signer, type Message } from "./wire.js";
+
+export interface ExecutorOptions {
+  /** Working directory of user code (relative imports, files). */
+  cwd: string;
+  /** The kernel's comms, for user code (`comms.registerTarget`, `comms.open`) and widgets. */
+  comms: CommManager;
+}
+
+/**
+ * Creates the executor (./exec/). The server calls it after its sockets are
+ * up, so slow loading (TypeScript, jax-js) never delays kernel_info. The
+ * executor routes uncaught errors to the cells that caused them itself.
+ */
+export type CreateExecutor = (options: ExecutorOptions) => Promise<Executor>;
 
 export interface KernelOptions {
   connection: ConnectionInfo;
@@ -91,8 +105,8 @@ export class KernelServer {
     void this.#receiveStdin();
     process.on("SIGINT", () => this.#interrupt());
     process.on("SIGTERM", () => void this.#shutdown());
-    process.on("uncaughtException", (error) => this.#reportUncaught(error));
-    process.on("unhandledRejection", (reason) => this.#reportUncaught(reason));
+    process.on("uncaughtException", (error) => this.#reportUncaught(error, true));
+    process.on("unhandledRejection", (reason) => this.#reportUncaught(reason, true));
     // After this turn, so that a kernel_info_request already waiting is answered first.
     setImmediate(() => this.#loadExecutor());
   }
@@ -266,7 +280,7 @@ export class KernelServer {
   }
 
   /** Runs code; a failure of the executor itself becomes the cell's error, never the kernel's. */
-  async #run(code: string, io: CellIO, options: Parameters<Executor["execute"]>[2]): Promise<ExecuteOutcome> {
+  async #run(code: string, io: CellIO, options: ExecuteOptions): Promise<ExecuteOutcome> {
     try {
       const executor = await this.#loadExecutor();
       return await executor.execute(code, io, options);
@@ -325,6 +339,7 @@ export class KernelServer {
       display: (data, metadata, transient, update) =>
         this.#publish(request, update ? "update_display_data" : "display_data", { data, metadata, transient }),
       clearOutput: (wait) => this.#publish(request, "clear_output", { wait }),
+      error: ({ ename, evalue, traceback }) => this.#publish(request, "error", { ename, evalue, traceback }),
       requestInput: (prompt, password) => {
         if (!allowStdin) {
           return Promise.reject(new Error("input is not available: this frontend does not accept input requests (allow_stdin is false)"));
@@ -343,11 +358,7 @@ export class KernelServer {
       const text = requireString(code, "complete_request", "code");
       const result = await (await this.#loadExecutor()).complete(text, cursorPosition(cursor_pos, text));
       await this.#reply("shell", request, "complete_reply", {
-        status: "ok",
-        matches: result.matches,
-        cursor_start: codePoints(text, result.cursorStart),
-        cursor_end: codePoints(text, result.cursorEnd),
-        metadata: result.metadata,
+        status: "ok", matches: result.matches, cursor_start: result.cursorStart, cursor_end: result.cursorEnd, metadata: result.metadata,
       });
     } catch (error) {
       await this.#replyError(request, "complete_reply", asError(error).name, asError(error).message);
@@ -400,9 +411,14 @@ export class KernelServer {
     this.#executorReady?.interrupt();
   }
 
-  #reportUncaught(error: unknown): void {
+  /**
+   * Keeps the process alive whatever is thrown. Once the executor exists it
+   * has its own handlers that attribute the error to the cell that caused it;
+   * before that (or for comm handler errors) the error goes to the latest cell.
+   */
+  #reportUncaught(error: unknown, fromProcess = false): void {
+    if (fromProcess && this.#executorReady !== undefined) return;
     try {
-      if (this.#executorReady?.reportUncaught?.(error)) return;
       const e = asError(error);
       const text = `Uncaught ${e.stack ?? `${e.name}: ${e.message}`}\n`;
       if (this.#lastCell !== undefined) this.#lastCell.stream("stderr", text);
@@ -445,6 +461,11 @@ export class KernelServer {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
     this.#interrupt();
+    try {
+      this.#executorReady?.dispose();
+    } catch (error) {
+      log(`while releasing the notebook: ${asError(error).message}`);
+    }
     await this.#history.then((history) => history.flush()).catch((error: Error) => log(`history not saved: ${error.message}`));
     await Promise.all([this.#shellOut.drained(), this.#stdinOut.drained()]);
     const ioClosed = new Promise((resolve) => this.#io.once("exit", resolve));
@@ -478,14 +499,12 @@ function requireString(value: unknown, msgType: string, field: string): string {
   return value;
 }
 
-/** Jupyter counts cursor_pos in unicode code points; JavaScript strings index UTF-16 units. */
+/** Checks cursor_pos; it stays in Jupyter's unit (code points), which the executor converts itself. */
 function cursorPosition(value: unknown, code: string): number {
-  if (value === undefined || value === null) return code.length;
-  if (!Number.isInteger(value) || (value as number) < 0) throw new TypeError(`cursor_pos must be a non-negative integer, got ${JSON.stringify(value)}`);
-  return Array.from(code).slice(0, value as number).join("").length;
-}
-
-/** The inverse of cursorPosition: a UTF-16 index back to code points. */
-function codePoints(code: string, utf16Index: number): number {
-  return Array.from(code.slice(0, utf16Index)).length;
+  const length = Array.from(code).length;
+  if (value === undefined || value === null) return length;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > length) {
+    throw new RangeError(`cursor_pos must be an integer from 0 to ${length} (the code's length in code points), got ${JSON.stringify(value)}`);
+  }
+  return value as number;
 }

@@ -194,7 +194,7 @@ describe("kernel protocol server (vm executor)", function () {
     assert.equal((await kernel.execute(`1`)).reply.content.status, "ok");
   });
 
-  it("passes complete, inspect and is_complete to the executor, counting cursor_pos in code points", async () => {
+  it("passes complete, inspect and is_complete through, cursor_pos in code points as Jupyter counts", async () => {
     await kernel.execute(`someVariable = 1`);
     // The emoji is one code point but two UTF-16 units.
     const code = `"😀"; someVa`;

@@ -6,7 +6,8 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { inspect } from "node:util";
 import vm from "node:vm";
-import type { CellIO, CreateExecutor, ExecuteOutcome, Executor } from "../../src/kernel/executor-contract.js";
+import type { CellIO, ExecuteOutcome, Executor } from "../../src/kernel/exec/index.js";
+import type { CreateExecutor } from "../../src/kernel/server.js";
 
 export const createVmExecutor: CreateExecutor = async ({ comms }) => {
   const currentIO = new AsyncLocalStorage<CellIO>();
@@ -30,6 +31,12 @@ export const createVmExecutor: CreateExecutor = async ({ comms }) => {
     input: (prompt: string, password = false) => io().requestInput(prompt, password),
   });
   let interrupt: ((error: Error) => void) | undefined;
+  // As the real executor does: an error nobody caught goes to the cell whose callback threw it.
+  const route = (error: unknown) => currentIO.getStore()?.stream("stderr", `Uncaught ${String((error as Error)?.stack ?? error)}\n`);
+  process.on("uncaughtException", route);
+  process.on("unhandledRejection", route);
+  /** Jupyter's cursor positions count code points. */
+  const utf16 = (code: string, points: number) => Array.from(code).slice(0, points).join("").length;
 
   const executor: Executor = {
     async execute(code, cellIO): Promise<ExecuteOutcome> {
@@ -55,12 +62,12 @@ export const createVmExecutor: CreateExecutor = async ({ comms }) => {
       interrupt?.(Object.assign(new Error("interrupted"), { name: "Interrupted" }));
     },
     async complete(code, cursorPos) {
-      const prefix = /[A-Za-z_$][\w$]*$/.exec(code.slice(0, cursorPos))?.[0] ?? "";
+      const prefix = /[A-Za-z_$][\w$]*$/.exec(code.slice(0, utf16(code, cursorPos)))?.[0] ?? "";
       const names = Object.getOwnPropertyNames(context).filter((n) => n.startsWith(prefix));
       return { matches: names.sort(), cursorStart: cursorPos - prefix.length, cursorEnd: cursorPos, metadata: {} };
     },
     async inspect(code, cursorPos) {
-      const name = /[A-Za-z_$][\w$]*$/.exec(code.slice(0, cursorPos))?.[0];
+      const name = /[A-Za-z_$][\w$]*$/.exec(code.slice(0, utf16(code, cursorPos)))?.[0];
       const found = name !== undefined && name in context;
       return { found, data: found ? { "text/plain": `${name}: ${inspect((context as Record<string, unknown>)[name])}` } : {}, metadata: {} };
     },
@@ -72,6 +79,10 @@ export const createVmExecutor: CreateExecutor = async ({ comms }) => {
         return /Unexpected end of input/.test((error as Error).message) ? { status: "incomplete", indent: "  " } : { status: "invalid" };
       }
     },
+    registerMagic() {
+      throw new Error("the vm test executor has no magics");
+    },
+    dispose() {},
   };
   return executor;
 };

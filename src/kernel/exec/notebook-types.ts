@@ -14,10 +14,13 @@ import path from "node:path";
 import type ts from "typescript";
 import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
 
+/** "Cannot assign to 'x' because it is an import.": fine for a notebook's `let` and `var`. */
 const ASSIGN_TO_IMPORT = 2632;
+/** "Could not find a declaration file for module": a notebook uses untyped packages as `any`. */
+const UNTYPED_MODULE = 7016;
 
 /** Shared by every notebook in the process: parsed library files are reused (a restart is fast). */
-let documentRegistry: ts.DocumentRegistry | undefined; // "Cannot assign to 'x' because it is an import."
+let documentRegistry: ts.DocumentRegistry | undefined;
 
 export interface PreludeSources {
   /** Module that exports the tsnnx namespaces (resolvable by TypeScript). */
@@ -141,6 +144,7 @@ export class NotebookTypes {
   private formatDiagnostic(d: ts.Diagnostic, code: string, label: string): string[] {
     const ts = this.ts;
     const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    if (d.code === UNTYPED_MODULE) return [];
     if (d.code === ASSIGN_TO_IMPORT) {
       const name = /'([^']+)'/.exec(message)?.[1] ?? "";
       const owner = this.owners.get(name);

@@ -67,11 +67,15 @@ export function transformCell(
 }
 
 /**
- * "use strict" would forbid the `with` that resolves notebook names; the
- * line stays (empty) so line numbers still match the source map.
+ * "use strict" would forbid the `with` that resolves notebook names, and the
+ * `export {}` TypeScript adds to keep a module (a cell with imports) a module
+ * cannot stand in a function body. Lines stay so the source map still fits.
  */
 function stripPrologueAndMapComment(js: string): string {
-  return js.replace(/^"use strict";/, "").replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+  return js
+    .replace(/^"use strict";/, "")
+    .replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n")
+    .replace(/^export \{\};$/m, "");
 }
 
 class CellRewriter {
