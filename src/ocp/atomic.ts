@@ -8,9 +8,11 @@
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
+import { mapWithLimit } from "./format/concurrency.js";
 
 export const TMP_MARKER = ".orbax-checkpoint-tmp";
 export const COMMIT_FILE = "commit_success.txt";
+const FSYNC_PARALLEL = 64;
 
 export function isTmpName(name: string): boolean {
   return name.includes(TMP_MARKER);
@@ -38,11 +40,22 @@ async function fsyncPath(p: string): Promise<void> {
   }
 }
 
-/** Flushes every file and folder under `dir` (and `dir` itself) to disk. */
+/** Flushes every file and folder under `dir` (and `dir` itself) to disk, deepest first. */
 export async function fsyncTree(dir: string): Promise<void> {
-  const entries = await fsp.readdir(dir, { withFileTypes: true });
-  await Promise.all(entries.map((e) => (e.isDirectory() ? fsyncTree(path.join(dir, e.name)) : fsyncPath(path.join(dir, e.name)))));
-  await fsyncPath(dir);
+  const files: string[] = [];
+  const dirs: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await fsp.readdir(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else files.push(p);
+    }
+    dirs.push(d);
+  };
+  await walk(dir);
+  // Bounded: a zarr2 tree of 10,000 leaves would otherwise open 10,000 files at once.
+  await mapWithLimit(files, FSYNC_PARALLEL, fsyncPath);
+  for (const d of dirs) await fsyncPath(d);
 }
 
 export async function writeFileDurable(file: string, data: string | Uint8Array): Promise<void> {

@@ -1,0 +1,58 @@
+"""Python Orbax on the same state as bench/checkpoint.ts: prints JSON medians (seconds).
+
+  bench_orbax.py DIR SHAPE_KIND REPEATS   SHAPE_KIND: large (4 x 64 MiB) or small (10,000 arrays)
+"""
+import json
+import shutil
+import statistics
+import sys
+import time
+
+import jax
+import jax.numpy as jnp
+import orbax.checkpoint as ocp
+
+
+def state(kind):
+    if kind == "large":
+        return {f"w{i}": jnp.full((16 * 1024 * 1024,), i + 0.5, jnp.float32) for i in range(4)}
+    n = (256 * 1024 * 1024 // 4) // 10_000
+    return {f"p{i}": jnp.full((n,), i % 7 + 0.25, jnp.float32) for i in range(10_000)}
+
+
+def main(out, kind, repeats):
+    tree = state(kind)
+    jax.block_until_ready(tree)
+    template = jax.tree.map(lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype), tree)
+    rows = {"std_blocking": [], "std_total": [], "std_load": [], "mgr_blocking": [], "mgr_total": []}
+    for r in range(repeats):
+        path = f"{out}/std{r}"
+        t0 = time.perf_counter()
+        ckptr = ocp.StandardCheckpointer()
+        ckptr.save(path, tree)
+        t1 = time.perf_counter()
+        ckptr.wait_until_finished()
+        t2 = time.perf_counter()
+        restored = ckptr.restore(path, template)
+        jax.block_until_ready(restored)
+        t3 = time.perf_counter()
+        rows["std_blocking"].append(t1 - t0)
+        rows["std_total"].append(t2 - t0)
+        rows["std_load"].append(t3 - t2)
+        del restored
+        shutil.rmtree(path)
+        mngr = ocp.CheckpointManager(f"{out}/mgr{r}")
+        t0 = time.perf_counter()
+        mngr.save(0, args=ocp.args.StandardSave(tree))
+        t1 = time.perf_counter()
+        mngr.wait_until_finished()
+        t2 = time.perf_counter()
+        rows["mgr_blocking"].append(t1 - t0)
+        rows["mgr_total"].append(t2 - t0)
+        mngr.close()
+        shutil.rmtree(f"{out}/mgr{r}")
+    print(json.dumps({k: statistics.median(v) for k, v in rows.items()}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
