@@ -6,11 +6,17 @@
 // Must come first: jax-js reads these globals while it loads.
 import "./runtime/globals.js";
 import { runCkptCommand } from "./ocp/ckpt-command.js";
+import { installMain, INSTALL_USAGE } from "./kernel/install.js";
+import { createExecutor } from "./kernel/lazy-executor.js";
+import { KERNEL_USAGE, runKernel } from "./kernel/run-kernel.js";
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
 const commands: Record<string, Command> = {
   ckpt: { summary: "inspect Orbax checkpoints: ckpt ls DIR | ckpt show DIR [STEP] | ckpt verify DIR [STEP]", run: runCkptCommand },
+  install: { summary: `register the Jupyter kernel (${INSTALL_USAGE.replace("usage: tsnnx install ", "")})`, run: async (args) => installMain(args) },
+  // Resolves once the kernel listens; its sockets keep the process alive until shutdown_request.
+  kernel: { summary: `run the Jupyter kernel (${KERNEL_USAGE.replace("usage: tsnnx kernel ", "")}); also the default when the first argument is -f or a .json file`, run: async (args) => (await runKernel(args, createExecutor), 0) },
 };
 
 function usage(): string {
@@ -18,6 +24,8 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Jupyter-style `tsnnx -f connection.json` starts the kernel.
+  if (argv[0] === "-f" || argv[0]?.endsWith(".json")) return commands.kernel.run(argv);
   const [name, ...rest] = argv;
   if (name === undefined || name === "-h" || name === "--help") {
     process.stdout.write(usage() + "\n");
