@@ -7,7 +7,7 @@
  * "0") are different keys, as they are in Python.
  */
 import { pytreeNode, type PytreeChildren, type PytreeNode, type TreeKey, type TreePath } from "../runtime/pytree.js";
-import { describeLeaf, isJaxArray, releaseLeaf, shapeDtypeOf } from "./arrays.js";
+import { describeLeaf, isJaxArray, shapeDtypeOf } from "./arrays.js";
 import { partitionFlat, type Filter, type FlatEntry } from "./filterlib.js";
 import { compareKeys, formatPath } from "./paths.js";
 import { Variable } from "./variablelib.js";
@@ -253,13 +253,5 @@ export function checkCompatible(path: TreePath, current: unknown, next: unknown,
   }
   if (a.dtype !== b.dtype) {
     throw new Error(`${what}: dtype mismatch at ${formatPath(path)}: the state has ${a.dtype}[${a.shape.join(",")}], the new value ${b.dtype}[${b.shape.join(",")}]`);
-  }
-}
-
-/** Drop every array a State's Variables hold (for states that own copies). */
-export function disposeState(state: State): void {
-  for (const [, leaf] of state.flatState()) {
-    if (leaf instanceof Variable) leaf.dispose();
-    else releaseLeaf(leaf);
   }
 }
