@@ -47,7 +47,7 @@ function tree(): LeafEntry[] {
   return leaves;
 }
 
-const byKey = (leaves: { path: { keys: unknown[] } }[]) => new Map(leaves.map((l) => [JSON.stringify(l.path.keys), l]));
+const byKey = <T extends { path: { keys: unknown[] } }>(leaves: T[]) => new Map(leaves.map((l) => [JSON.stringify(l.path.keys), l]));
 
 for (const layout of ["zarr2", "ocdbt"] as const) {
   for (const compression of ["zstd", "none"] as const) {

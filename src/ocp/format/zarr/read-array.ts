@@ -22,6 +22,14 @@ export async function openZarrArray(source: KeyValueSource, name: string): Promi
 /** Reads a whole array; chunks that were never written hold the fill value, as in zarr. */
 export async function readZarrArray(source: KeyValueSource, name: string, layout: ArrayLayout): Promise<HostArray> {
   const size = itemSize(layout.dtype);
+  if (layout.shape.every((d, i) => d === layout.chunkShape[i]) && elementCount(layout.shape) > 0) {
+    // One chunk covering the array exactly (Orbax's usual choice): its decoded bytes are the array.
+    const key = `${name}/${layout.chunkKey(layout.shape.map(() => 0))}`;
+    const stored = await source.get(key);
+    const bytes = stored ? await layout.decodeChunk(stored, source.describe(key)) : repeatFill(layout.fill, elementCount(layout.shape));
+    const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+    return { dtype: layout.dtype, shape: [...layout.shape], bytes: owned };
+  }
   const out = repeatFill(layout.fill, elementCount(layout.shape));
   await Promise.all(
     chunkIndices(layout.shape, layout.chunkShape).map(async (index) => {
