@@ -19,7 +19,7 @@ import { CheckpointError, StepAlreadyExistsError } from "./errors.js";
 import { isJsonItem, METRICS_FILE, requireDir, restoreItem, stageItem, writeItem, type StagedItem } from "./items.js";
 import { resolveManagerOptions, type CheckpointManagerOptions, type ResolvedManagerOptions } from "./manager-options.js";
 import { emptyReport, type RestoreReport } from "./restore-plan.js";
-import { decideKeep, decideSave, sortByMetric, type StepInfo } from "./retention.js";
+import { decideKeep, decideSave, keepReasons, sortByMetric, type KeepReason, type StepInfo } from "./retention.js";
 import { checkStep, parseStepName, stepName } from "./step-names.js";
 
 const DEFAULT_ITEM = "default";
@@ -41,6 +41,8 @@ export interface StepSummary extends Partial<SaveRecord> {
   time: number;
   metrics?: Record<string, unknown>;
   best: boolean;
+  /** The keep policies that keep this step (maxToKeep's latest/best, keepPeriod, keepTimeInterval, ...). */
+  keptBy: KeepReason[];
   /** True while its save is still being written. */
   inFlight: boolean;
 }
@@ -138,12 +140,14 @@ export class CheckpointManager {
   /** One summary per step, oldest first. */
   stepSummaries(): StepSummary[] {
     const best = this.options.bestFn !== undefined ? this.bestStep() : undefined;
-    return this.steps.map((s) => ({
+    const reasons = keepReasons(this.steps, this.options);
+    return this.steps.map((s, i) => ({
       ...(s.inFlight ? {} : readSaveRecordLenient(this.stepPath(s.step))),
       step: s.step,
       time: s.time,
       metrics: s.metrics,
       best: s.step === best,
+      keptBy: reasons[i],
       inFlight: s.inFlight,
     }));
   }

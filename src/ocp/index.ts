@@ -5,6 +5,7 @@ export type { CheckpointerOptions, CheckpointerSaveOptions } from "./standard-ch
 export { CheckpointManager } from "./checkpoint-manager.js";
 export type { ManagerSaveOptions, StepSummary, ItemMetadata } from "./checkpoint-manager.js";
 export type { CheckpointManagerOptions } from "./manager-options.js";
+export type { KeepReason } from "./retention.js";
 export type { RestoreOptions, RestoreReport } from "./restore-plan.js";
 export type { ProgressEvent, OnProgress } from "./progress.js";
 export { StepAlreadyExistsError, TreeMismatchError, CheckpointError } from "./errors.js";

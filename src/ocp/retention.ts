@@ -46,36 +46,45 @@ export function sortByMetric(steps: readonly StepInfo[], options: Pick<KeepPolic
   return [...withMetrics].sort((a, b) => sign * (bestFn(a.metrics!) - bestFn(b.metrics!)));
 }
 
-/** One flag per step (ascending order): true = keep. */
-export function decideKeep(steps: readonly StepInfo[], options: KeepPolicyOptions): boolean[] {
-  const keep = steps.map(() => false);
+/** Why a step is kept: the Orbax policy that keeps it. */
+export type KeepReason = "unlimited" | "latest" | "best" | "withoutMetrics" | "period" | "timeInterval";
+
+/** For each step (ascending order), every policy that keeps it; an empty list means it is deleted. */
+export function keepReasons(steps: readonly StepInfo[], options: KeepPolicyOptions): KeepReason[][] {
+  const reasons: KeepReason[][] = steps.map(() => []);
   const n = options.maxToKeep;
   if (options.keepPeriod !== undefined) {
     steps.forEach((s, i) => {
-      if (s.step % options.keepPeriod! === 0) keep[i] = true;
+      if (s.step % options.keepPeriod! === 0) reasons[i].push("period");
     });
   }
   if (options.keepTimeIntervalSeconds !== undefined && steps.length > 0) {
     let lastKept = steps[0].time;
-    keep[0] = true;
+    reasons[0].push("timeInterval");
     for (let i = 1; i < steps.length; i++) {
       if (steps[i].time - lastKept >= options.keepTimeIntervalSeconds * 1000) {
-        keep[i] = true;
+        reasons[i].push("timeInterval");
         lastKept = steps[i].time;
       }
     }
   }
-  if (options.bestFn !== undefined) {
-    if (n === undefined || steps.length <= n) return steps.map(() => true);
-    const best = new Set(n === 0 ? [] : sortByMetric(steps, options).slice(-n).map((s) => s.step));
+  if (n === undefined) {
+    reasons.forEach((r) => r.push("unlimited"));
+  } else if (options.bestFn !== undefined) {
+    const best = new Set(steps.length <= n ? steps.map((s) => s.step) : n === 0 ? [] : sortByMetric(steps, options).slice(-n).map((s) => s.step));
     steps.forEach((s, i) => {
-      if (best.has(s.step) || (s.metrics === undefined && options.keepCheckpointsWithoutMetrics)) keep[i] = true;
+      if (best.has(s.step)) reasons[i].push("best");
+      else if (s.metrics === undefined && options.keepCheckpointsWithoutMetrics) reasons[i].push("withoutMetrics");
     });
   } else {
-    if (n === undefined) return steps.map(() => true);
     steps.forEach((_, i) => {
-      if (i >= steps.length - n) keep[i] = true;
+      if (i >= steps.length - n) reasons[i].push("latest");
     });
   }
-  return keep;
+  return reasons;
+}
+
+/** One flag per step (ascending order): true = keep. */
+export function decideKeep(steps: readonly StepInfo[], options: KeepPolicyOptions): boolean[] {
+  return keepReasons(steps, options).map((r) => r.length > 0);
 }

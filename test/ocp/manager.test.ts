@@ -64,6 +64,7 @@ describe("ocp.CheckpointManager", () => {
     assert.equal(mngr.bestStep(), 2);
     assert.equal(mngr.latestStep(), 3);
     assert.deepEqual(mngr.stepSummaries().map((s) => s.best), [true, false]);
+    assert.deepEqual(mngr.stepSummaries().map((s) => s.keptBy), [["best"], ["best"]]);
   });
 
   it("keepPeriod keeps multiples forever; todeleteSubdir moves deleted steps aside", async () => {

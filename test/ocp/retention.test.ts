@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decideKeep, decideSave, type KeepPolicyOptions, type StepInfo } from "../../src/ocp/retention.js";
+import { decideKeep, decideSave, keepReasons, type KeepPolicyOptions, type StepInfo } from "../../src/ocp/retention.js";
 
 const steps = (ns: number[], metrics?: (n: number) => Record<string, unknown> | undefined): StepInfo[] =>
   ns.map((step) => ({ step, time: step * 1000, metrics: metrics?.(step) }));
@@ -37,6 +37,15 @@ describe("ocp retention: which steps are kept (Orbax's preservation policies)", 
     const options = { maxToKeep: 1, bestMode: "min" as const, bestFn: (m: Record<string, unknown>) => m.loss as number };
     assert.deepEqual(kept(infos, options), [1, 2]);
     assert.deepEqual(kept(infos, { ...options, keepCheckpointsWithoutMetrics: false }), [1]);
+  });
+});
+
+describe("ocp retention: why a step is kept", () => {
+  it("names every policy that keeps each step", () => {
+    const infos = steps([2, 3, 4, 5], (s) => (s === 3 ? undefined : { loss: s }));
+    const reasons = keepReasons(infos, { ...base, maxToKeep: 1, keepPeriod: 4, bestMode: "min", bestFn: (m) => m.loss as number });
+    assert.deepEqual(reasons, [["best"], ["withoutMetrics"], ["period"], []]);
+    assert.deepEqual(keepReasons(steps([1, 2]), base), [["unlimited"], ["unlimited"]]);
   });
 });
 
