@@ -46,9 +46,13 @@ function show(cell: RunningCell, data: MimeBundle | Promise<MimeBundle>, options
     return Promise.reject(new Error("display(..., { update: true }) needs a displayId: the output to replace"));
   }
   const transient = options.displayId === undefined ? {} : { display_id: options.displayId };
-  const shown = Promise.resolve(data).then((bundle) =>
-    cell.io.display(bundle, options.metadata ?? {}, transient, options.update ?? false),
-  );
+  const emit = (bundle: MimeBundle) => cell.io.display(bundle, options.metadata ?? {}, transient, options.update ?? false);
+  // A ready bundle goes out at once, in order with the cell's other output.
+  if (!(data instanceof Promise)) {
+    emit(data);
+    return Promise.resolve();
+  }
+  const shown = data.then(emit);
   cell.pending.add(shown);
   void shown.then(
     () => cell.pending.delete(shown),

@@ -15,7 +15,8 @@ import { importFromNotebook } from "./imports.js";
 import { isComplete } from "./is-complete.js";
 import { MagicRegistry, typecheckMagic, type MagicContext, type MagicHandler } from "./magics.js";
 import { mimeBundle } from "./mime.js";
-import { NotebookScope, isLiveArray, use, useFor } from "./scope.js";
+import { NotebookScope, use, useFor } from "./scope.js";
+import { isLiveArray } from "./jax-array.js";
 import { NotebookTypes } from "./notebook-types.js";
 import { CELL_FUNCTION, errorContent, registerCellScript } from "./traceback.js";
 import { RUNTIME_PARAM, transformCell } from "./transform.js";
@@ -157,9 +158,12 @@ class NotebookExecutor implements Executor {
       finished.catch(() => undefined); // reported through the race below
       await Promise.race([finished, stopped]);
       while (cell.pending.size > 0) await Promise.race([Promise.all(cell.pending), stopped]);
-      if (!result.set || result.value === undefined || options.silent) return { status: "ok" };
-      const data = await Promise.race([mimeBundle(result.value), stopped]);
-      if (result.owned && isLiveArray(result.value)) result.value.dispose();
+      // A promise as the last value (`display(x)`, a forgotten await) shows what it resolves to.
+      const value = isPromiseLike(result.value) ? await Promise.race([result.value, stopped]) : result.value;
+      while (cell.pending.size > 0) await Promise.race([Promise.all(cell.pending), stopped]);
+      if (!result.set || value === undefined || options.silent) return { status: "ok" };
+      const data = await Promise.race([mimeBundle(value), stopped]);
+      if (result.owned && isLiveArray(value)) value.dispose();
       return { status: "ok", result: { data, metadata: {} } };
     } finally {
       cell.running = false;
@@ -245,6 +249,10 @@ function input(prompt = "", options: { password?: boolean } = {}): Promise<strin
   const cell = currentCell();
   if (!cell) return Promise.reject(new Error("input() was called outside a notebook cell: nobody can answer it"));
   return cell.io.requestInput(prompt, options.password ?? false);
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 function reportLate(cell: RunningCell, content: ErrorContent): void {

@@ -4,7 +4,7 @@
  * their values; everything else is `text/plain` through `util.inspect`.
  */
 import { inspect } from "node:util";
-import { Array as JaxArray } from "@jax-js/jax";
+import { isJaxArray, type JaxArray } from "./jax-array.js";
 import type { MimeBundle } from "./types.js";
 
 export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
@@ -12,11 +12,18 @@ export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 /** Arrays larger than this show their shape and dtype only. */
 const MAX_SHOWN_ELEMENTS = 1000;
 
-/** The MIME bundle for `value`; reads arrays without consuming them. */
-export async function mimeBundle(value: unknown): Promise<MimeBundle> {
+/**
+ * The MIME bundle for `value`; reads arrays without consuming them. A
+ * promise only where the bundle needs asynchronous work (array data, an
+ * asynchronous custom display).
+ */
+export function mimeBundle(value: unknown): MimeBundle | Promise<MimeBundle> {
   const custom = customDisplay(value);
-  if (custom) return checkBundle(await custom(), value);
-  if (value instanceof JaxArray) return { "text/plain": await formatArray(value) };
+  if (custom) {
+    const bundle = custom();
+    return bundle instanceof Promise ? bundle.then((b) => checkBundle(b, value)) : checkBundle(bundle, value);
+  }
+  if (isJaxArray(value)) return formatArray(value).then((text) => ({ "text/plain": text }));
   return { "text/plain": inspect(value, { colors: false, depth: 4, maxArrayLength: 100 }) };
 }
 

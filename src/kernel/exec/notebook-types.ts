@@ -21,6 +21,8 @@ const UNTYPED_MODULE = 7016;
 
 /** Shared by every notebook in the process: parsed library files are reused (a restart is fast). */
 let documentRegistry: ts.DocumentRegistry | undefined;
+/** Keeps the virtual file names of notebooks in one process apart (the registry caches by name). */
+let notebookCounter = 0;
 
 export interface PreludeSources {
   /** Module that exports the tsnnx namespaces (resolvable by TypeScript). */
@@ -49,6 +51,7 @@ export class NotebookTypes {
   private readonly options: ts.CompilerOptions;
   private readonly preludeFile: string;
   private cellCounter = 0;
+  private readonly notebookId = ++notebookCounter;
   /** The cell checked last, until it is committed (or replaced by the next check). */
   private pending: string | null = null;
   /** The file completion and inspection requests look at. */
@@ -164,7 +167,7 @@ export class NotebookTypes {
   }
 
   private virtualPath(name: string): string {
-    return path.join(this.cwd, `__tsnnx_${name}.ts`);
+    return path.join(this.cwd, `__tsnnx_${this.notebookId}_${name}.ts`);
   }
 
   private setFile(fileName: string, text: string): void {

@@ -17,14 +17,10 @@
  *   cell defines, jax-js's move rules hold unchanged, and arrays inside
  *   objects or lists are not managed: only arrays bound directly to a name.
  */
-import { Array as JaxArray } from "@jax-js/jax";
+import { isLiveArray } from "./jax-array.js";
 
 /** Array methods that leave `this` alive, so calling them needs no extra reference. */
 const NON_CONSUMING_METHODS = new Set(["toString", "dispose", "blockUntilReady", "gpuBuffer", "gpuBufferSync"]);
-
-export function isLiveArray(value: unknown): value is JaxArray {
-  return value instanceof JaxArray && value.refCount > 0;
-}
 
 /** A reference for a consumer: arrays get their own, anything else passes through. */
 export function use<T>(value: T): T {
