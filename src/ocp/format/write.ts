@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { chooseChunkShape, chunkBytes, chunkCount, chunkKey } from "./chunking.js";
 import { mapWithLimit } from "./concurrency.js";
 import { elementCount, isStoredDType, itemSize } from "./dtype.js";
 import { paramName, validateLeafPath } from "./leaf-path.js";
@@ -13,6 +14,8 @@ import { zstdCompress } from "./zstd.js";
 
 /** Orbax caps a chunk at its OCDBT target data file size (2 GiB); larger arrays are chunked along the first axis. */
 const MAX_CHUNK_BYTES = 2 ** 31;
+/** zstd runs in 32-bit wasm, which must hold a chunk and its compressed copy at once: compressed chunks stay smaller. */
+const MAX_ZSTD_CHUNK_BYTES = 2 ** 28;
 const PARALLEL_FILES = 16;
 const SINGLE_DEVICE_SHARDING = pythonJsonDumps({ sharding_type: "SingleDeviceSharding", device_str: "cpu:0" });
 
@@ -33,38 +36,6 @@ function validateArray(array: HostArray, what: string): void {
   if (!(array.bytes instanceof Uint8Array) || array.bytes.length !== expected) {
     throw new Error(`${what}: ${array.dtype}${JSON.stringify(array.shape)} needs ${expected} bytes, got ${array.bytes?.length}`);
   }
-}
-
-function chooseChunkShape(shape: number[], size: number): number[] {
-  const chunk = shape.map((d) => Math.max(1, d));
-  if (chunk.length > 0) {
-    const rowBytes = elementCount(chunk.slice(1)) * size;
-    chunk[0] = Math.min(chunk[0], Math.max(1, Math.floor(MAX_CHUNK_BYTES / rowBytes)));
-  }
-  return chunk;
-}
-
-/** The stored (uncompressed, full-size) bytes of chunk `i` along the first axis; zero-padded past the array's end. */
-function chunkBytes(a: ArrayToWrite, i: number): Uint8Array {
-  if (a.array.shape.length === 0) return a.array.bytes;
-  const rowBytes = elementCount(a.array.shape.slice(1)) * itemSize(a.array.dtype);
-  const full = a.chunkShape[0] * rowBytes;
-  const start = i * full;
-  const part = a.array.bytes.subarray(start, Math.min(start + full, a.array.bytes.length));
-  if (part.length === full) return part;
-  const padded = new Uint8Array(full);
-  padded.set(part);
-  return padded;
-}
-
-function chunkCount(a: ArrayToWrite): number {
-  if (elementCount(a.array.shape) === 0) return 0;
-  return a.array.shape.length === 0 ? 1 : Math.ceil(a.array.shape[0] / a.chunkShape[0]);
-}
-
-/** zarr v2 chunk keys with "." separators; only the first axis is ever split. */
-function chunkKey(a: ArrayToWrite, i: number): string {
-  return a.array.shape.length === 0 ? "0" : [i, ...a.array.shape.slice(1).map(() => 0)].join(".");
 }
 
 /**
@@ -101,7 +72,7 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
       metadataLeaves.push({ path: leaf.path, valueType: "scalar" });
     } else if (v.kind === "array") {
       validateArray(v.array, what);
-      const chunkShape = chooseChunkShape(v.array.shape, itemSize(v.array.dtype));
+      const chunkShape = chooseChunkShape(v.array.shape, itemSize(v.array.dtype), options.compression === "zstd" ? MAX_ZSTD_CHUNK_BYTES : MAX_CHUNK_BYTES);
       arrays.push({ name, path: leaf.path, array: v.array, chunkShape, valueType: "jax.Array" });
       metadataLeaves.push({ path: leaf.path, valueType: "jax.Array", writeShape: v.array.shape });
     } else {
@@ -117,7 +88,7 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
     options.onProgress?.(done, total);
   };
   const encode = (raw: Uint8Array) => (options.compression === "zstd" ? zstdCompress(raw, 1) : Promise.resolve(raw));
-  const chunks = arrays.flatMap((a) => Array.from({ length: chunkCount(a) }, (_, i) => ({ a, i })));
+  const chunks = arrays.flatMap((a) => Array.from({ length: chunkCount(a.array, a.chunkShape) }, (_, i) => ({ a, i })));
   let bytesWritten = 0;
   const put = async (path: string, data: Uint8Array | string) => {
     await writeFile(path, data);
@@ -130,15 +101,15 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
       await put(join(dir, a.name, ".zarray"), zarrayJson(a.array.dtype, a.array.shape, a.chunkShape, options.compression));
     });
     await mapWithLimit(chunks, PARALLEL_FILES, async ({ a, i }) => {
-      const raw = chunkBytes(a, i);
-      await put(join(dir, a.name, chunkKey(a, i)), await encode(raw));
+      const raw = chunkBytes(a.array, a.chunkShape, i);
+      await put(join(dir, a.name, chunkKey(a.array.shape, i)), await encode(raw));
       progress(raw.length);
     });
   } else {
     const rawSizes = new Map<string, number>();
     const values = await mapWithLimit(chunks, PARALLEL_FILES, async ({ a, i }) => {
-      const raw = chunkBytes(a, i);
-      const key = `${a.name}/${chunkKey(a, i)}`;
+      const raw = chunkBytes(a.array, a.chunkShape, i);
+      const key = `${a.name}/${chunkKey(a.array.shape, i)}`;
       rawSizes.set(key, raw.length);
       return { key, bytes: await encode(raw) };
     });
