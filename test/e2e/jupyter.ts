@@ -170,6 +170,8 @@ export async function runVenvTool(
     return await run(executable, args, { env: jenv.env, cwd: jenv.workDir, timeout: timeoutMs, maxBuffer: 64 << 20 });
   } catch (error) {
     const e = error as Error & { stdout?: string; stderr?: string };
-    throw new Error(`${tool} ${args.join(" ")} failed: ${e.message}\n--- stdout ---\n${e.stdout ?? ""}\n--- stderr ---\n${e.stderr ?? ""}`);
+    // The interesting part of a Python traceback is at its end.
+    const tail = (text = "") => text.split("\n").slice(-30).join("\n");
+    throw new Error(`${tool} ${args.join(" ")} failed (exit code ${(e as { code?: unknown }).code}).\n--- stdout (end) ---\n${tail(e.stdout)}\n--- stderr (end) ---\n${tail(e.stderr)}`);
   }
 }
