@@ -77,7 +77,7 @@ export function planRestore(stored: LeafMetadata[], template: unknown, options: 
   const storedByKey = new Map(stored.map((m) => [pathKey(m.path.keys), m]));
   const planned = new Map<string, PlannedLeaf>();
   const reshape = new Map<string, number[]>();
-  const differences: string[] = [];
+  const differences: { path: string; reason: string }[] = [];
 
   if (template === undefined) {
     for (const m of stored) {
@@ -98,24 +98,17 @@ export function planRestore(stored: LeafMetadata[], template: unknown, options: 
       const name = pathName(leaf.keys);
       const m = storedByKey.get(key);
       const problem = m === undefined ? "in the template but not in the checkpoint" : checkLeaf(m, leaf, options, report, reshape, key);
-      if (typeof problem === "string") differences.push(`${name}: ${problem}`);
+      if (typeof problem === "string") differences.push({ path: name, reason: problem });
       else planned.set(key, { keys: leaf.keys, keyTypes: leaf.keyTypes, target: problem });
     }
     for (const m of stored) {
-      if (!templateKeys.has(pathKey(m.path.keys))) differences.push(`${pathName(m.path.keys)}: in the checkpoint but not in the template`);
+      if (!templateKeys.has(pathKey(m.path.keys))) differences.push({ path: pathName(m.path.keys), reason: "in the checkpoint but not in the template" });
     }
   }
 
   if (differences.length > 0) {
-    if (!options.partialRestore) throw new TreeMismatchError(differences, where);
-    for (const d of differences) {
-      const at = d.indexOf(": ");
-      report.skipped.push({ path: d.slice(0, at), reason: d.slice(at + 2) });
-    }
-    // Conversions and reshapes of skipped leaves did not happen.
-    const restored = new Set([...planned.values()].map((p) => pathName(p.keys)));
-    report.conversions = report.conversions.filter((c) => restored.has(c.path));
-    report.reshaped = report.reshaped.filter((r) => restored.has(r.path));
+    if (!options.partialRestore) throw new TreeMismatchError(differences.map((d) => `${d.path}: ${d.reason}`), where);
+    report.skipped.push(...differences);
   }
 
   const assemble = (entries: LeafEntry[]): unknown => {
