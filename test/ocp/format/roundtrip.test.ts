@@ -147,3 +147,28 @@ for (const layout of ["zarr2", "ocdbt"] as const) {
     });
   }
 }
+
+describe("ocp/format: many leaves", () => {
+  for (const layout of ["zarr2", "ocdbt"] as const) {
+    it(`writes and reads 1500 leaves (${layout}) with bounded open files`, async function () {
+      this.timeout(120_000);
+      const { dir, cleanup } = await scratch();
+      try {
+        const leaves: LeafEntry[] = Array.from({ length: 1500 }, (_, i) => ({
+          path: { keys: ["params", i, "value"], keyTypes: [2, 1, 2] },
+          value: { kind: "array", array: encodeFromTypedArray(Int32Array.of(i, -i), "int32", [2]) },
+        }));
+        await writePyTree(dir, leaves, { layout, compression: "zstd" });
+        const read = await readPyTree(dir);
+        assert.equal(read.length, 1500);
+        for (const leaf of read) {
+          const i = leaf.path.keys[1] as number;
+          assert.deepEqual(leaf.path.keyTypes, [2, 1, 2]);
+          assert.deepEqual(leaf.value.kind === "array" ? [...new Int32Array(new Uint8Array(leaf.value.array.bytes).buffer)] : [], [i, -i]);
+        }
+      } finally {
+        await cleanup();
+      }
+    });
+  }
+});
