@@ -156,7 +156,7 @@ describe("ocp/format: many leaves", () => {
       try {
         const leaves: LeafEntry[] = Array.from({ length: 1500 }, (_, i) => ({
           path: { keys: ["params", i, "value"], keyTypes: [2, 1, 2] },
-          value: { kind: "array", array: encodeFromTypedArray(Int32Array.of(i, -i), "int32", [2]) },
+          value: { kind: "array", array: encodeFromTypedArray(Int32Array.of(i, 1000 - i), "int32", [2]) },
         }));
         await writePyTree(dir, leaves, { layout, compression: "zstd" });
         const read = await readPyTree(dir);
@@ -164,7 +164,7 @@ describe("ocp/format: many leaves", () => {
         for (const leaf of read) {
           const i = leaf.path.keys[1] as number;
           assert.deepEqual(leaf.path.keyTypes, [2, 1, 2]);
-          assert.deepEqual(leaf.value.kind === "array" ? [...new Int32Array(new Uint8Array(leaf.value.array.bytes).buffer)] : [], [i, -i]);
+          assert.deepEqual(leaf.value.kind === "array" ? [...new Int32Array(new Uint8Array(leaf.value.array.bytes).buffer)] : [], [i, 1000 - i]);
         }
       } finally {
         await cleanup();
