@@ -11,6 +11,8 @@
  * - Sequence keys are written as Orbax writes them: the string "0" with
  *   key_type 1, `('layers', '0', 'kernel', 'value')`; read back as numbers.
  * - Leaves Orbax writes for None / empty containers are skipped on read.
+ * - `WriteOptions.customMetadata` fills `_METADATA`'s custom_metadata, which
+ *   `readPyTreeMetadata` returns.
  */
 export type { HostArray, KeyType, LeafEntry, LeafMetadata, LeafPath, LeafValue, PyTreeMetadata, ReadOptions, StoredDType, WriteOptions } from "./types.js";
 export { decodeToTypedArray, encodeFromTypedArray, type DecodeTarget, type DecodedArray } from "./convert.js";

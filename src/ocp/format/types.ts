@@ -41,6 +41,8 @@ export interface WriteOptions {
   layout: "zarr2" | "ocdbt";
   /** Called as array bytes reach the disk; totals count array (and scalar) payload bytes before compression. */
   onProgress?(doneBytes: number, totalBytes: number): void;
+  /** JSON-able value stored as `_METADATA`'s custom_metadata (Orbax's PyTreeSave custom_metadata); null when absent. */
+  customMetadata?: unknown;
 }
 
 export type LeafMetadata = { path: LeafPath } & (

@@ -125,7 +125,7 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
   };
   await mkdir(join(dir, "array_metadatas"), { recursive: true });
   await Promise.all([
-    put(join(dir, "_METADATA"), encodeTreeMetadata(metadataLeaves, { useOcdbt: options.layout === "ocdbt" })),
+    put(join(dir, "_METADATA"), encodeTreeMetadata(metadataLeaves, { useOcdbt: options.layout === "ocdbt", customMetadata: options.customMetadata })),
     put(join(dir, "_sharding"), JSON.stringify(sharding)),
     put(join(dir, "array_metadatas", "process_0"), pythonJsonDumps(arrayMetadatas)),
     ...(Object.keys(strings).length > 0 ? [put(join(dir, "_strings.json"), JSON.stringify(strings))] : []),

@@ -62,7 +62,7 @@ for (const layout of ["zarr2", "ocdbt"] as const) {
         dir = join(dir, "fresh", "default");
         written = tree();
         progress = [];
-        await writePyTree(dir, written, { ...options, onProgress: (d, t) => progress.push([d, t]) });
+        await writePyTree(dir, written, { ...options, customMetadata: { note: "ünï", n: [1, 2] }, onProgress: (d, t) => progress.push([d, t]) });
       });
       after(() => cleanup());
 
@@ -97,6 +97,7 @@ for (const layout of ["zarr2", "ocdbt"] as const) {
         const meta = await readPyTreeMetadata(dir);
         assert.equal(meta.layout, layout);
         assert.equal(meta.zarrVersion, 2);
+        assert.deepEqual(meta.customMetadata, { note: "ünï", n: [1, 2] });
         const leaves = byKey(meta.leaves);
         assert.deepEqual(leaves.get('["dtypes","bfloat16"]'), { path: { keys: ["dtypes", "bfloat16"], keyTypes: [2, 2] }, kind: "array", dtype: "bfloat16", shape: [3] });
         assert.deepEqual(leaves.get('["layers",1,"bias","value"]'), { path: { keys: ["layers", 1, "bias", "value"], keyTypes: [2, 1, 2, 2] }, kind: "array", dtype: "float32", shape: [1] });
@@ -113,7 +114,10 @@ for (const layout of ["zarr2", "ocdbt"] as const) {
           metadata,
         );
         assert.ok(metadata.includes(`"('step',)": {"key_metadata": [{"key": "step", "key_type": 2}], "value_metadata": {"value_type": "scalar", "skip_deserialize": false}}`));
-        assert.ok(metadata.endsWith(`"use_ocdbt": ${layout === "ocdbt"}, "use_zarr3": false, "store_array_data_equal_to_fill_value": true, "custom_metadata": null}`), metadata);
+        assert.ok(
+          metadata.endsWith(`"use_ocdbt": ${layout === "ocdbt"}, "use_zarr3": false, "store_array_data_equal_to_fill_value": true, "custom_metadata": {"note": "\\u00fcn\\u00ef", "n": [1, 2]}}`),
+          metadata,
+        );
         const sharding = JSON.parse(await readFile(join(dir, "_sharding"), "utf8"));
         // base64("layers.0.kernel.value")
         assert.equal(sharding["bGF5ZXJzLjAua2VybmVsLnZhbHVl"], `{"sharding_type": "SingleDeviceSharding", "device_str": "cpu:0"}`);
