@@ -7,12 +7,24 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import * as jax from "@jax-js/jax";
+import * as nnx from "../../src/nnx/index.js";
 import * as ocp from "../../src/ocp/index.js";
 import { listSteps, showCheckpoint } from "../../src/ocp/inspect.js";
 import { scratchDir } from "./scratch.js";
 
 const np = jax.numpy;
 const script = path.resolve("test/python/ocp_interop.py");
+
+/** Flax's TwoLayerMLP(3, 4, 2) of test/python/ocp_interop.py, in tsnnx's nnx. */
+class TwoLayerMLP extends nnx.Module {
+  linear1: nnx.Linear;
+  linear2: nnx.Linear;
+  constructor(rngs: nnx.Rngs) {
+    super();
+    this.linear1 = new nnx.Linear(3, 4, { rngs });
+    this.linear2 = new nnx.Linear(4, 2, { rngs });
+  }
+}
 
 interface JsonArray {
   dtype: string;
@@ -138,13 +150,23 @@ describe("ocp against Python Orbax + Flax NNX", function () {
     let got: {
       mlp: Record<string, JsonArray>;
       mlp_forward: JsonArray;
+      nnx_mlp: Record<string, JsonArray>;
       opt: Record<string, JsonArray>;
       manager: { all_steps: number[]; latest_step: number; best_step: number; metrics: Record<string, unknown>; latest_params: Record<string, JsonArray>; latest_config: unknown };
     };
+    let nnxParams: Record<string, number[]>;
     before(async () => {
       const out = path.join(dir, "from-tsnnx");
       const ckptr = new ocp.StandardCheckpointer();
       await ckptr.save(path.join(out, "mlp"), mlpState());
+      // The same model built with tsnnx's nnx: its State saved as is.
+      const model = new TwoLayerMLP(new nnx.Rngs(3));
+      nnxParams = {};
+      for (const layer of ["linear1", "linear2"] as const) {
+        nnxParams[`${layer}.kernel`] = Array.from(await model[layer].kernel.value.data());
+        nnxParams[`${layer}.bias`] = Array.from(await model[layer].bias!.value.data());
+      }
+      await ckptr.save(path.join(out, "nnx_mlp"), nnx.split(model)[1]);
       await ckptr.save(path.join(out, "opt"), [
         { count: np.array(new Int32Array([5]), { shape: [] }), mu: { w: np.array(new Float32Array([0.5, 0.25])) }, nu: { w: np.array(new Float32Array([1e-3, 2e-3])) } },
         { scale: 0.5 },
@@ -168,6 +190,10 @@ describe("ocp against Python Orbax + Flax NNX", function () {
       const h = [0, 1, 2, 3].map((j) => Math.max(0, x.reduce((s, xi, i) => s + xi * w1[i * 4 + j], b1[j])));
       const y = [0, 1].map((k) => h.reduce((s, hj, j) => s + hj * w2[j * 2 + k], b2[k]));
       got.mlp_forward.values.forEach((v, i) => assert.ok(Math.abs(v - y[i]) < 1e-5, `forward[${i}] ${v} vs ${y[i]}`));
+    });
+
+    it("Flax NNX restores a State saved from tsnnx's own nnx.Linear layers", () => {
+      for (const [key, values] of Object.entries(nnxParams)) assert.deepEqual(got.nnx_mlp[key].values, values, key);
     });
 
     it("Python Orbax restores the optimizer-like state (lists, int32 count, scalar)", () => {

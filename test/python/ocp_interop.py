@@ -97,6 +97,8 @@ def read(directory):
     model = nnx.merge(graphdef, state)
     got["mlp"] = flat(nnx.to_pure_dict(nnx.state(model)))
     got["mlp_forward"] = as_json(model(jnp.array([[1.0, 2.0, 3.0]])))
+    nnx_state = ckptr.restore(f"{directory}/nnx_mlp", abstract_state)
+    got["nnx_mlp"] = flat(nnx.to_pure_dict(nnx_state))
     got["opt"] = flat(ckptr.restore(f"{directory}/opt"))
 
     mngr = ocp.CheckpointManager(f"{directory}/manager", options=ocp.CheckpointManagerOptions(best_fn=lambda m: m["loss"], best_mode="min"))
