@@ -93,24 +93,26 @@ export type ArrayTarget =
 /** Host bytes made into the target; the dtype must already be one the target holds (conversion is decided by the caller). */
 export function hostToArray(array: HostArray, target: ArrayTarget, what: string): unknown {
   if (target.kind === "typed") {
-    if (array.dtype === target.dtype) return typedView(array);
+    // A typed array handed to the caller gets its own buffer (the read buffer may be shared and large).
+    if (array.dtype === target.dtype) return typedView({ ...array, bytes: array.bytes.slice() });
     return decodeToTypedArray(array, target.dtype as Parameters<typeof decodeToTypedArray>[1], what);
   }
-  const data = decodeToTypedArray(array, target.dtype, what);
   const device = target.device;
   if (target.dtype === "bool") {
-    const ints = Int32Array.from(data as Uint8Array);
+    const ints = Int32Array.from(decodeToTypedArray(array, "bool", what) as Uint8Array);
     return jax.numpy.array(ints, { shape: target.shape, dtype: jax.DType.Bool, device });
   }
+  // jax-js copies the data into device memory: a view over the read bytes spares one copy of the whole checkpoint.
+  const data = array.dtype === target.dtype ? typedView(array) : decodeToTypedArray(array, target.dtype, what);
   return jax.numpy.array(data as Float32Array, { shape: target.shape, dtype: target.dtype as jax.DType, device });
 }
 
+/** The bytes seen as a typed array of their dtype: a view when aligned, else a copy. */
 function typedView(array: HostArray): ArrayBufferView {
   const ctor = typedArrayDTypes.find(([, d]) => d === array.dtype)?.[0] as unknown as
-    | (new (buffer: ArrayBufferLike, offset: number, length: number) => ArrayBufferView)
+    | ((new (buffer: ArrayBufferLike, offset: number, length: number) => ArrayBufferView) & { BYTES_PER_ELEMENT: number })
     | undefined;
   if (ctor === undefined) throw new Error(`No typed array holds dtype ${array.dtype}`);
-  const copy = array.bytes.slice();
-  const bytesPer = (ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-  return new ctor(copy.buffer, 0, copy.byteLength / bytesPer);
+  const bytes = array.bytes.byteOffset % ctor.BYTES_PER_ELEMENT === 0 ? array.bytes : array.bytes.slice();
+  return new ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / ctor.BYTES_PER_ELEMENT);
 }
