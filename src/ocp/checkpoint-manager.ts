@@ -76,7 +76,13 @@ export class CheckpointManager {
   private discover(): StepEntry[] {
     if (!fs.existsSync(this.directory)) return [];
     const found: StepEntry[] = [];
-    for (const entry of fs.readdirSync(this.directory, { withFileTypes: true })) {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(this.directory, { withFileTypes: true });
+    } catch (e) {
+      throw new CheckpointError(`CheckpointManager: cannot list ${this.directory} (${(e as Error).message})`, { cause: e });
+    }
+    for (const entry of entries) {
       if (!entry.isDirectory()) continue;
       const step = parseStepName(entry.name, this.options);
       if (step === undefined) continue;
