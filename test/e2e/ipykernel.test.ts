@@ -20,4 +20,9 @@ describeKernelBehaviour({
   defineCompletionTarget: "completion_target_value = 1",
   completionPrefix: "completion_targ",
   completionTarget: "completion_target_value",
+  askName: 'name = input("name? ")\nprint(f"hi {name}")',
+  completeCode: "x = 1 + 1",
+  incompleteCode: "for i in range(3):",
+  invalidCode: "1 +* 2",
+  inspectShows: /int/,
 });

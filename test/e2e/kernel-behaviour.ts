@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { createJupyterEnv, removeJupyterEnv, startJupyterServer, type JupyterEnv, type JupyterServer } from "./jupyter.js";
-import { describeExecution, execute, startKernel, type KernelConnection } from "./kernel-session.js";
+import { describeExecution, execute, startKernel, type Execution, type KernelConnection } from "./kernel-session.js";
+import type { KernelMessage } from "@jupyterlab/services";
 
 /** Code in the kernel's language for each behaviour; see the assertions for what each must do. */
 export interface KernelProfile {
@@ -31,8 +32,25 @@ export interface KernelProfile {
   defineCompletionTarget: string;
   completionPrefix: string;
   completionTarget: string;
+  /** Asks for a line on stdin with the prompt "name? " and prints "hi <line>\n". */
+  askName: string;
+  /** Samples for is_complete. */
+  completeCode: string;
+  incompleteCode: string;
+  invalidCode: string;
+  /** What inspecting `answerBase` (bound to 40) must show: its type. */
+  inspectShows: RegExp;
   /** Extra one-time preparation (such as installing the kernelspec into the scratch Jupyter). */
   prepare?: (jenv: JupyterEnv) => Promise<void>;
+  /** Tests of this kernel only, run in the same session as the shared ones. */
+  kernelSpecificTests?: (context: SuiteContext) => void;
+}
+
+/** What kernel-specific tests get: the live session (set once the suite's before hook ran) and a helper. */
+export interface SuiteContext {
+  session(): KernelConnection;
+  /** Executes `code` and fails the test with every IOPub message unless the reply is ok. */
+  mustSucceed(code: string): Promise<Execution>;
 }
 
 export function describeKernelBehaviour(profile: KernelProfile): void {
@@ -146,6 +164,53 @@ export function describeKernelBehaviour(profile: KernelProfile): void {
       const replaced = code.slice(0, content.cursor_start) + profile.completionTarget + code.slice(content.cursor_end);
       assert.ok(replaced.endsWith(profile.completionTarget), `applying the completion gives ${JSON.stringify(replaced)}`);
     });
+
+    it("asks for input on stdin and uses the answer", async function () {
+      const prompts: KernelMessage.IInputRequestMsg["content"][] = [];
+      const future = session.kernel.requestExecute({ code: profile.askName, allow_stdin: true, stop_on_error: true });
+      let stdout = "";
+      future.onIOPub = (message) => {
+        if (message.header.msg_type === "stream") stdout += (message.content as { text: string }).text;
+      };
+      future.onStdin = (message) => {
+        if (message.header.msg_type !== "input_request") return;
+        prompts.push(message.content as KernelMessage.IInputRequestMsg["content"]);
+        session.kernel.sendInputReply({ status: "ok", value: "Ada" }, message.header as KernelMessage.IHeader<"input_request">);
+      };
+      const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
+      assert.equal(reply.content.status, "ok", JSON.stringify(reply.content));
+      assert.deepEqual(prompts, [{ prompt: "name? ", password: false }]);
+      assert.equal(stdout, "hi Ada\n");
+    });
+
+    it("answers is_complete for complete, incomplete and invalid code", async function () {
+      const status = async (code: string) => (await session.kernel.requestIsComplete({ code })).content.status;
+      assert.equal(await status(profile.completeCode), "complete");
+      assert.equal(await status(profile.incompleteCode), "incomplete");
+      assert.equal(await status(profile.invalidCode), "invalid");
+    });
+
+    it("inspects a name defined in an earlier cell", async function () {
+      await mustSucceed(profile.defineAnswerBase);
+      const code = "answerBase";
+      const reply = (await session.kernel.requestInspect({ code, cursor_pos: code.length, detail_level: 0 })).content;
+      assert.equal(reply.status, "ok", JSON.stringify(reply));
+      if (reply.status !== "ok") return;
+      assert.equal(reply.found, true);
+      assert.match(String(reply.data["text/plain"]), profile.inspectShows);
+    });
+
+    it("keeps the session's input history", async function () {
+      await mustSucceed(profile.defineAnswerBase);
+      await mustSucceed(profile.useAnswerBase);
+      const reply = (await session.kernel.requestHistory({ hist_access_type: "tail", n: 2, output: false, raw: true })).content;
+      assert.equal(reply.status, "ok", JSON.stringify(reply));
+      if (reply.status !== "ok") return;
+      const sources = reply.history.map((entry) => entry[2] as string);
+      assert.deepEqual(sources, [profile.defineAnswerBase, profile.useAnswerBase]);
+    });
+
+    profile.kernelSpecificTests?.({ session: () => session, mustSucceed });
 
     it("restarts with fresh state and execution count", async function () {
       await session.kernel.restart();

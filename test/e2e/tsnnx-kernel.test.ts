@@ -1,8 +1,12 @@
 /**
  * The tsnnx kernel through a real Jupyter server, held to the same suite as
- * ipykernel (see ipykernel.test.ts), installed by its own install.js.
+ * ipykernel (see ipykernel.test.ts), installed by its own install.js; then
+ * what only a TypeScript + NNX kernel does: type errors with cell positions,
+ * the %typecheck magic, notebook-friendly array ownership, NNX reprs.
  */
+import assert from "node:assert/strict";
 import { describeKernelBehaviour } from "./kernel-behaviour.js";
+import { describeExecution, execute } from "./kernel-session.js";
 import { installTsnnxKernel, tsnnxKernelName } from "./tsnnx-kernelspec.js";
 
 describeKernelBehaviour({
@@ -20,5 +24,44 @@ describeKernelBehaviour({
   defineCompletionTarget: "const completionTargetValue = 1;",
   completionPrefix: "completionTarg",
   completionTarget: "completionTargetValue",
+  askName: 'const name = await input("name? ");\nconsole.log(`hi ${name}`);',
+  completeCode: "const x = 1 + 1;",
+  incompleteCode: "for (let i = 0; i < 3; i++) {",
+  invalidCode: "1 +* 2",
+  // A const keeps its literal type, as TypeScript infers it.
+  inspectShows: /answerBase: 40/,
   prepare: installTsnnxKernel,
+  kernelSpecificTests: ({ session, mustSucceed }) => {
+    it("reports a type error at the cell's own line and column, without running the cell", async function () {
+      const code = 'console.log("ran");\nconst typed: number = "text";';
+      const execution = await execute(session().kernel, code);
+      assert.equal(execution.reply.status, "error", describeExecution(execution));
+      assert.equal(execution.stdout, "", "a cell with a type error must not run");
+      assert.ok(execution.error, describeExecution(execution));
+      assert.match(execution.error.traceback.join("\n"), /:2:7 - error TS2322/);
+    });
+
+    it("runs despite type errors after %typecheck off, and checks again after %typecheck on", async function () {
+      const loose = await mustSucceed('%typecheck off\nconst loose: number = "text" as any as number;\nconst wrong: number = "still text";\nwrong');
+      assert.equal(loose.executeResult?.data["text/plain"], "'still text'");
+      await mustSucceed("%typecheck on");
+      const checked = await execute(session().kernel, 'const again: number = "text";');
+      assert.equal(checked.reply.status, "error", describeExecution(checked));
+    });
+
+    it("keeps top-level arrays usable after jax-js functions consumed them", async function () {
+      await mustSucceed("const values = np.array([1, 2, 3]);\nconst total = np.sum(values);\nconst doubled = np.multiply(values, 2);");
+      const execution = await mustSucceed("[await values.jsAsync(), await total.jsAsync(), await doubled.jsAsync()]");
+      assert.equal(execution.executeResult?.data["text/plain"], "[ [ 1, 2, 3 ], 6, [ 2, 4, 6 ] ]");
+    });
+
+    it("shows NNX modules and state in NNX's notation", async function () {
+      await mustSucceed("const layer = new nnx.Linear(2, 3, { rngs: new nnx.Rngs(0) });");
+      const state = await mustSucceed("nnx.state(layer)");
+      const text = String(state.executeResult?.data["text/plain"]);
+      assert.match(text, /^State\(/);
+      assert.match(text, /"kernel": Param\(float32\[2,3\]\)/);
+      assert.match(text, /"bias": Param\(float32\[3\]\)/);
+    });
+  },
 });
