@@ -50,6 +50,18 @@ describe("ocp/format: OCDBT", () => {
     assert.equal(await db.get("nope"), undefined);
   });
 
+  it("packs many out-of-line values into one data file at distinct offsets", async () => {
+    const dir = join(root, "packed");
+    const values = Array.from({ length: 50 }, (_, i) => ({ key: `arr${String(i).padStart(2, "0")}/0`, bytes: pattern(2000 + i, i) }));
+    await writeOcdbt(dir, values);
+    const files = await readdir(join(dir, "d"));
+    assert.equal(files.length, 2); // one data file for all 50 values, one for the leaf
+    const sizes = (await Promise.all(files.map((f) => readFile(join(dir, "d", f))))).map((b) => b.length).sort((a, b) => b - a);
+    assert.equal(sizes[0], values.reduce((a, v) => a + v.bytes.length, 0));
+    const db = await openOcdbt(dir);
+    for (const v of values) assert.deepEqual(await db.get(v.key), v.bytes, v.key);
+  });
+
   it("follows interior nodes, subtree prefixes, base paths and value offsets in shared data files", async () => {
     // Layout built by hand from the spec:
     //   d/values: [16 junk bytes][value of "arr/1" (2000 B)][value of "arr/2" (1500 B)]

@@ -20,6 +20,8 @@ const EXPECTED: Record<string, { dtype?: string; shape?: number[]; values: unkno
   "layers.0.kernel": { dtype: "float32", shape: [3, 4], values: Array.from({ length: 12 }, (_, i) => i / 4) },
   "layers.1.bias": { dtype: "bool", shape: [2], values: [true, false] },
   big: { dtype: "float32", shape: [1000, 3], values: Array.from({ length: 3000 }, (_, i) => i) },
+  // With "big", a second value over OCDBT's 1024-byte inline limit: both share one data file.
+  big2: { dtype: "float32", shape: [600], values: Array.from({ length: 600 }, (_, i) => 2 * i) },
   i64: { dtype: "int64", shape: [2], values: [-(2 ** 40), 2 ** 40] },
   s: { values: 3 },
   f: { values: 2.5 },
@@ -35,6 +37,7 @@ function referenceLeaves(): LeafEntry[] {
     arr(["layers", 0, "kernel"], [2, 1, 2], encodeFromTypedArray(Float32Array.from({ length: 12 }, (_, i) => i / 4), "float32", [3, 4])),
     arr(["layers", 1, "bias"], [2, 1, 2], { dtype: "bool", shape: [2], bytes: Uint8Array.of(1, 0) }),
     arr(["big"], [2], encodeFromTypedArray(Float32Array.from({ length: 3000 }, (_, i) => i), "float32", [1000, 3])),
+    arr(["big2"], [2], encodeFromTypedArray(Float32Array.from({ length: 600 }, (_, i) => 2 * i), "float32", [600])),
     arr(["i64"], [2], encodeFromTypedArray(BigInt64Array.of(-(2n ** 40n), 2n ** 40n), "int64", [2])),
     { path: { keys: ["s"], keyTypes: [2] }, value: { kind: "scalar", value: 3 } },
     { path: { keys: ["f"], keyTypes: [2] }, value: { kind: "scalar", value: 2.5 } },

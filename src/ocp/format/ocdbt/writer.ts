@@ -21,10 +21,46 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 const newDataFileName = () => `d/${randomBytes(16).toString("hex")}`;
 
+/** Out-of-line values are packed into data files of about this size (tensorstore packs too), so many small arrays make few files. */
+const TARGET_DATA_FILE_BYTES = 64 * 2 ** 20;
+
+interface DataFile {
+  path: string;
+  values: { key: string; bytes: Uint8Array }[];
+  size: number;
+}
+
+/** Groups values in order into data files of at most the target size (a larger value gets a file of its own). */
+function packDataFiles(values: { key: string; bytes: Uint8Array }[]): DataFile[] {
+  const files: DataFile[] = [];
+  let current: DataFile | undefined;
+  for (const v of values) {
+    if (!current || current.size + v.bytes.length > TARGET_DATA_FILE_BYTES) {
+      current = { path: newDataFileName(), values: [], size: 0 };
+      files.push(current);
+    }
+    current.values.push(v);
+    current.size += v.bytes.length;
+  }
+  return files;
+}
+
+function concatenate(parts: Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /**
  * Writes a fresh single-version OCDBT database into `dir`: values over 1024
- * bytes each go to their own data file, the rest inline in one B+tree leaf,
- * which has a data file of its own; then `manifest.ocdbt`. Returns bytes written.
+ * bytes go out of line, packed into data files; the rest inline in one
+ * B+tree leaf, which has a data file of its own; then `manifest.ocdbt`.
+ * Returns the bytes written.
  */
 export async function writeOcdbt(
   dir: string,
@@ -36,43 +72,41 @@ export async function writeOcdbt(
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].key === sorted[i - 1].key) throw new Error(`OCDBT write to ${dir}: key ${JSON.stringify(sorted[i].key)} given twice`);
   }
-  const dataFiles: string[] = [];
-  const entries: { key: Uint8Array; value: LeafValueToWrite }[] = [];
-  const outOfLine: { path: string; bytes: Uint8Array; key: string }[] = [];
-  let indirectBytes = 0;
-  for (const v of sorted) {
-    if (v.bytes.length <= MAX_INLINE_VALUE_BYTES) {
-      entries.push({ key: v.keyBytes, value: { kind: "inline", bytes: v.bytes } });
-      continue;
+  const dataFiles = packDataFiles(sorted.filter((v) => v.bytes.length > MAX_INLINE_VALUE_BYTES));
+  const location = new Map<string, { fileIndex: number; offset: number }>();
+  dataFiles.forEach((f, fileIndex) => {
+    let offset = 0;
+    for (const v of f.values) {
+      location.set(v.key, { fileIndex, offset });
+      offset += v.bytes.length;
     }
-    const path = newDataFileName();
-    entries.push({ key: v.keyBytes, value: { kind: "indirect", fileIndex: dataFiles.length, offset: 0, length: v.bytes.length } });
-    dataFiles.push(path);
-    outOfLine.push({ path, bytes: v.bytes, key: v.key });
-    indirectBytes += v.bytes.length;
-  }
+  });
+  const entries = sorted.map((v): { key: Uint8Array; value: LeafValueToWrite } => {
+    const at = location.get(v.key);
+    return { key: v.keyBytes, value: at ? { kind: "indirect", ...at, length: v.bytes.length } : { kind: "inline", bytes: v.bytes } };
+  });
   const decodedSize = entries.reduce((a, e) => a + e.key.length + (e.value.kind === "inline" ? e.value.bytes.length : 0) + 16, 0);
   if (decodedSize > MAX_DECODED_NODE_BYTES) {
     throw new Error(`OCDBT write to ${dir}: ${entries.length} entries need a ${decodedSize}-byte B+tree leaf, over the ${MAX_DECODED_NODE_BYTES}-byte node limit (multi-node trees are not written yet)`);
   }
 
   let written = 0;
-  await mapWithLimit(outOfLine, PARALLEL_FILES, async (f) => {
-    await writeFile(join(dir, f.path), f.bytes);
-    written += f.bytes.length;
-    onValueWritten?.(f.key);
+  await mapWithLimit(dataFiles, PARALLEL_FILES, async (f) => {
+    await writeFile(join(dir, f.path), concatenate(f.values.map((v) => v.bytes), f.size));
+    written += f.size;
+    for (const v of f.values) onValueWritten?.(v.key);
   });
-  const node = await encodeLeafNode(entries, dataFiles, NODE_ZSTD_LEVEL);
+  const node = await encodeLeafNode(entries, dataFiles.map((f) => f.path), NODE_ZSTD_LEVEL);
   const nodePath = newDataFileName();
   await writeFile(join(dir, nodePath), node);
   const manifest = await encodeManifest({
     uuid: randomBytes(16),
     maxInlineValueBytes: MAX_INLINE_VALUE_BYTES,
     maxDecodedNodeBytes: MAX_DECODED_NODE_BYTES,
-    root: { height: 0, path: nodePath, offset: 0, length: node.length, numKeys: entries.length, numTreeBytes: node.length, numIndirectValueBytes: indirectBytes },
+    root: { height: 0, path: nodePath, offset: 0, length: node.length, numKeys: entries.length, numTreeBytes: node.length, numIndirectValueBytes: dataFiles.reduce((a, f) => a + f.size, 0) },
     commitTimeNs: BigInt(Date.now()) * 1_000_000n,
   });
   await writeFile(join(dir, "manifest.ocdbt"), manifest);
-  for (const v of sorted) if (v.bytes.length <= MAX_INLINE_VALUE_BYTES) onValueWritten?.(v.key);
+  for (const v of sorted) if (!location.has(v.key)) onValueWritten?.(v.key);
   return written + node.length + manifest.length;
 }

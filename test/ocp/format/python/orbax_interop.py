@@ -42,6 +42,7 @@ def reference_tree():
         "h": np.array([1.5, -2, 65504], dtype=np.float16),
         "layers": [{"kernel": jnp.arange(12, dtype=jnp.float32).reshape(3, 4) / 4}, {"bias": jnp.array([True, False])}],
         "big": jnp.arange(3000, dtype=jnp.float32).reshape(1000, 3),
+        "big2": jnp.arange(600, dtype=jnp.float32) * 2,
         "i64": np.array([-(2**40), 2**40], dtype=np.int64),
         "s": 3,
         "f": 2.5,
