@@ -9,6 +9,7 @@ import { runCkptCommand } from "./ocp/ckpt-command.js";
 import { installMain, INSTALL_USAGE } from "./kernel/install.js";
 import { createExecutor } from "./kernel/lazy-executor.js";
 import { KERNEL_USAGE, runKernel } from "./kernel/run-kernel.js";
+import { RUN_USAGE, runNotebook } from "./kernel/run-notebook.js";
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -16,6 +17,7 @@ const commands: Record<string, Command> = {
   ckpt: { summary: "inspect Orbax checkpoints: ckpt ls DIR | ckpt show DIR [STEP] | ckpt verify DIR [STEP]", run: runCkptCommand },
   install: { summary: `register the Jupyter kernel (${INSTALL_USAGE.replace("usage: tsnnx install ", "")})`, run: async (args) => installMain(args) },
   // Resolves once the kernel listens; its sockets keep the process alive until shutdown_request.
+  run: { summary: `execute a notebook headless, without Jupyter (${RUN_USAGE.replace("usage: tsnnx run ", "")})`, run: (args) => runNotebook(args, createExecutor) },
   kernel: { summary: `run the Jupyter kernel (${KERNEL_USAGE.replace("usage: tsnnx kernel ", "")}); also the default when the first argument is -f or a .json file`, run: async (args) => (await runKernel(args, createExecutor), 0) },
 };
 
