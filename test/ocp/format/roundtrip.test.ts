@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   encodeFromTypedArray, type HostArray, type LeafEntry, readPyTree, readPyTreeMetadata, type StoredDType, writePyTree, type WriteOptions,
 } from "../../../src/ocp/format/index.js";
-import { scratch } from "./helpers.js";
+import { rejection, scratch } from "./helpers.js";
 
 /** Little-endian bytes from a list of byte values, to state stored data exactly. */
 const bytes = (...values: number[]) => Uint8Array.from(values);
@@ -175,4 +175,32 @@ describe("ocp/format: many leaves", () => {
       }
     });
   }
+});
+
+describe("ocp/format: large zstd chunks (compressed on worker threads)", () => {
+  it("round-trips 4 arrays of 4 MiB and names a corrupted large chunk", async function () {
+    this.timeout(120_000);
+    const { dir, cleanup } = await scratch();
+    try {
+      const leaves: LeafEntry[] = Array.from({ length: 4 }, (_, a) => ({
+        path: { keys: [`w${a}`], keyTypes: [2] },
+        value: { kind: "array", array: encodeFromTypedArray(Float32Array.from({ length: 1 << 20 }, (_, i) => Math.sin(i * 0.01 + a)), "float32", [1024, 1024]) },
+      }));
+      await writePyTree(dir, leaves, { layout: "zarr2", compression: "zstd" });
+      const read = byKey(await readPyTree(dir));
+      for (const leaf of leaves) {
+        const got = read.get(JSON.stringify(leaf.path.keys))!.value;
+        assert.ok(got.kind === "array" && leaf.value.kind === "array");
+        assert.ok(Buffer.from(got.array.bytes).equals(Buffer.from(leaf.value.array.bytes)), `bytes of ${leaf.path.keys[0]}`);
+      }
+      const chunk = join(dir, "w2", "0.0");
+      const stored = await readFile(chunk);
+      await writeFile(chunk, stored.subarray(0, stored.length - 1000));
+      const message = await rejection(() => readPyTree(dir));
+      assert.ok(message.startsWith(chunk), message);
+      assert.match(message, /zstd data is corrupt or truncated/);
+    } finally {
+      await cleanup();
+    }
+  });
 });
