@@ -24,3 +24,11 @@ export const cellContext = new AsyncLocalStorage<RunningCell>();
 export function currentCell(): RunningCell | undefined {
   return cellContext.getStore();
 }
+
+/**
+ * Runs a CellIO call outside the cell's context: whatever the server does
+ * there (logging, writing to stdout) is the kernel's own output, not the cell's.
+ */
+export function outsideCell<T>(call: () => T): T {
+  return cellContext.exit(call);
+}

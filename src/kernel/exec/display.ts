@@ -5,7 +5,7 @@
  * finish before the cell's outcome is reported; `await display(x)` orders
  * them with later `console.log` output.
  */
-import { currentCell, type RunningCell } from "./cell-context.js";
+import { currentCell, outsideCell, type RunningCell } from "./cell-context.js";
 import { mimeBundle } from "./mime.js";
 import type { MimeBundle } from "./types.js";
 
@@ -46,7 +46,8 @@ function show(cell: RunningCell, data: MimeBundle | Promise<MimeBundle>, options
     return Promise.reject(new Error("display(..., { update: true }) needs a displayId: the output to replace"));
   }
   const transient = options.displayId === undefined ? {} : { display_id: options.displayId };
-  const emit = (bundle: MimeBundle) => cell.io.display(bundle, options.metadata ?? {}, transient, options.update ?? false);
+  const emit = (bundle: MimeBundle) =>
+    outsideCell(() => cell.io.display(bundle, options.metadata ?? {}, transient, options.update ?? false));
   // A ready bundle goes out at once, in order with the cell's other output.
   if (!(data instanceof Promise)) {
     emit(data);
@@ -92,6 +93,9 @@ export const display: Display = Object.assign(
     json: typed("application/json", "json", (value: unknown) => value),
     latex: typed("text/latex", "latex", stringOf("latex")),
     bundle: (data: MimeBundle, options?: DisplayOptions) => show(cellOrThrow("display.bundle"), data, options),
-    clear: (wait = false) => cellOrThrow("display.clear").io.clearOutput(wait),
+    clear: (wait = false) => {
+      const cell = cellOrThrow("display.clear");
+      outsideCell(() => cell.io.clearOutput(wait));
+    },
   },
 );

@@ -8,7 +8,7 @@ import path from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type ts from "typescript";
-import { cellContext, currentCell, type RunningCell } from "./cell-context.js";
+import { cellContext, currentCell, outsideCell, type RunningCell } from "./cell-context.js";
 import { display } from "./display.js";
 import { installOutputRouting } from "./output.js";
 import { importFromNotebook } from "./imports.js";
@@ -73,6 +73,9 @@ class NotebookExecutor implements Executor {
   private readonly magics = new MagicRegistry();
   private readonly settings = { typecheck: true };
   private running: { cell: RunningCell; interrupt: () => void } | null = null;
+  /** An interrupt that came while the cell was being prepared (magics, type check): it must not start. */
+  private interruptBeforeStart = false;
+  private preparing = false;
   private scriptCounter = 0;
 
   constructor(
@@ -89,6 +92,8 @@ class NotebookExecutor implements Executor {
 
   async execute(code: string, io: CellIO, options: ExecuteOptions): Promise<ExecuteOutcome> {
     const label = `cell[${options.executionCount}]`;
+    this.preparing = true;
+    this.interruptBeforeStart = false;
     try {
       const { magics, code: body } = this.magics.split(code);
       const magicContext: MagicContext = { io, typecheck: this.settings.typecheck, notebook: this.scope };
@@ -98,6 +103,8 @@ class NotebookExecutor implements Executor {
       return await this.run(body, label, io, options);
     } catch (error) {
       return { status: "error", ...this.describe(error) };
+    } finally {
+      this.preparing = false;
     }
   }
 
@@ -125,6 +132,11 @@ class NotebookExecutor implements Executor {
       else if (kind !== "type") this.scope.declare(name);
     }
     this.types.commit(typeFile);
+    // Let a SIGINT that arrived during the type check reach its handler: once
+    // a synchronous loop runs, nothing but breakOnSigint gets through.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.interruptBeforeStart) throw new InterruptedError("the cell was interrupted before it started");
+    this.preparing = false;
 
     const result: { value?: unknown; owned: boolean; set: boolean } = { owned: false, set: false };
     const runtime: CellRuntime = {
@@ -195,7 +207,8 @@ class NotebookExecutor implements Executor {
   }
 
   interrupt(): void {
-    this.running?.interrupt();
+    if (this.running) this.running.interrupt();
+    else if (this.preparing) this.interruptBeforeStart = true;
   }
 
   registerMagic(name: string, handler: MagicHandler): void {
@@ -248,7 +261,7 @@ class NotebookExecutor implements Executor {
 function input(prompt = "", options: { password?: boolean } = {}): Promise<string> {
   const cell = currentCell();
   if (!cell) return Promise.reject(new Error("input() was called outside a notebook cell: nobody can answer it"));
-  return cell.io.requestInput(prompt, options.password ?? false);
+  return outsideCell(() => cell.io.requestInput(prompt, options.password ?? false));
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -256,8 +269,10 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 function reportLate(cell: RunningCell, content: ErrorContent): void {
-  if (cell.io.error) cell.io.error(content);
-  else cell.io.stream("stderr", content.traceback.join("\n") + "\n");
+  outsideCell(() => {
+    if (cell.io.error) cell.io.error(content);
+    else cell.io.stream("stderr", content.traceback.join("\n") + "\n");
+  });
 }
 
 let failureRoutingInstalled = false;

@@ -4,7 +4,7 @@
  * (the kernel itself) goes where it always went.
  */
 import { formatWithOptions, inspect } from "node:util";
-import { currentCell } from "./cell-context.js";
+import { currentCell, outsideCell } from "./cell-context.js";
 
 type StreamName = "stdout" | "stderr";
 
@@ -17,19 +17,10 @@ const CONSOLE_STREAMS: Record<string, StreamName> = {
 };
 
 let installed = false;
-/** Set while a cell's CellIO handles output: anything it logs itself goes to the real streams. */
-let delivering = false;
 
-function deliver(stream: StreamName, text: string): boolean {
+function deliver(stream: StreamName, text: string): void {
   const cell = currentCell();
-  if (!cell || delivering) return false;
-  delivering = true;
-  try {
-    cell.io.stream(stream, text);
-  } finally {
-    delivering = false;
-  }
-  return true;
+  if (cell) outsideCell(() => cell.io.stream(stream, text));
 }
 
 /** Installs the routing once per process. */
@@ -40,13 +31,13 @@ export function installOutputRouting(): void {
   for (const [method, stream] of Object.entries(CONSOLE_STREAMS)) {
     const original = target[method]!.bind(console);
     target[method] = (...args: unknown[]) => {
-      if (!currentCell() || delivering) return original(...args);
+      if (!currentCell()) return original(...args);
       deliver(stream, formatWithOptions({ colors: false }, ...args) + "\n");
     };
   }
   const originalDir = console.dir.bind(console);
   console.dir = (value: unknown, options?: object) => {
-    if (!currentCell() || delivering) return originalDir(value, options);
+    if (!currentCell()) return originalDir(value, options);
     deliver("stdout", inspect(value, { ...options, colors: false }) + "\n");
   };
   routeStream(process.stdout, "stdout");
@@ -56,7 +47,7 @@ export function installOutputRouting(): void {
 function routeStream(stream: NodeJS.WriteStream, name: StreamName): void {
   const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    if (!currentCell() || delivering) return original(chunk, ...rest);
+    if (!currentCell()) return original(chunk, ...rest);
     deliver(name, typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8"));
     const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
     callback?.();
