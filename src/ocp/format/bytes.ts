@@ -59,11 +59,6 @@ export class ByteReader {
     return this.safe(this.view.getBigUint64(this.offset, true), 8);
   }
 
-  u64be(): number {
-    this.need(8);
-    return this.safe(this.view.getBigUint64(this.offset), 8);
-  }
-
   private safe(v: bigint, size: number): number {
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`${this.what}: integer ${v} at offset ${this.offset} is too large`);
     this.offset += size;
@@ -116,12 +111,6 @@ export class ByteWriter {
   u32be(v: number): void {
     this.ensure(4);
     new DataView(this.buf.buffer).setUint32(this.length, v);
-    this.length += 4;
-  }
-
-  u32le(v: number): void {
-    this.ensure(4);
-    new DataView(this.buf.buffer).setUint32(this.length, v, true);
     this.length += 4;
   }
 

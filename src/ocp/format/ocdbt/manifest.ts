@@ -16,13 +16,11 @@ export interface RootVersion {
 }
 
 export interface Manifest {
-  maxInlineValueBytes: number;
-  maxDecodedNodeBytes: number;
   /** The newest version (the manifest always holds the newest ones inline); undefined for a database never written. */
   latest: RootVersion | undefined;
 }
 
-// A root reference with this length and offset means "no root" (an empty tree).
+// A root reference of length 0 means "no root": the version holds an empty tree.
 const NO_ROOT_LENGTH = 0;
 
 export async function decodeManifest(bytes: Uint8Array, what: string): Promise<Manifest> {
@@ -33,8 +31,8 @@ export async function decodeManifest(bytes: Uint8Array, what: string): Promise<M
   if (manifestKind !== 0) {
     throw new Error(`${what}: OCDBT manifest kind ${manifestKind} (numbered manifests) is not supported; only single-file manifests are`);
   }
-  const maxInlineValueBytes = r.varint();
-  const maxDecodedNodeBytes = r.varint();
+  r.varint(); // max_inline_value_bytes: a writer's setting
+  r.varint(); // max_decoded_node_bytes: likewise
   const arityLog2 = r.u8();
   if (arityLog2 < 1 || arityLog2 > 16) throw new Error(`${what}: invalid version_tree_arity_log2 ${arityLog2}`);
   const compressionMethod = r.varint();
@@ -51,15 +49,13 @@ export async function decodeManifest(bytes: Uint8Array, what: string): Promise<M
   for (let i = 0; i < count; i++) locations[i].offset = r.varint();
   for (let i = 0; i < count; i++) locations[i].length = r.varint();
   // The remaining columns (statistics, commit times, older version nodes) are not needed to read the newest version.
-  if (count === 0) return { maxInlineValueBytes, maxDecodedNodeBytes, latest: undefined };
+  if (count === 0) return { latest: undefined };
   const last = count - 1;
   const loc = locations[last];
-  if (loc.length === NO_ROOT_LENGTH) return { maxInlineValueBytes, maxDecodedNodeBytes, latest: { generation: generations[last], root: null } };
+  if (loc.length === NO_ROOT_LENGTH) return { latest: { generation: generations[last], root: null } };
   const file = files[loc.fileId];
   if (!file) throw new Error(`${what}: root refers to data file #${loc.fileId}, but the table has ${files.length}`);
   return {
-    maxInlineValueBytes,
-    maxDecodedNodeBytes,
     latest: { generation: generations[last], root: { height: heights[last], location: { file, offset: loc.offset, length: loc.length } } },
   };
 }

@@ -6,7 +6,7 @@ import { encodeLeafNode, type LeafValueToWrite } from "./btree.js";
 import { encodeManifest } from "./manifest.js";
 
 /** tensorstore's defaults, which Orbax keeps. */
-export const MAX_INLINE_VALUE_BYTES = 1024;
+const MAX_INLINE_VALUE_BYTES = 1024;
 const MAX_DECODED_NODE_BYTES = 100_000_000;
 const NODE_ZSTD_LEVEL = 1;
 const PARALLEL_FILES = 16;
