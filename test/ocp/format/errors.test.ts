@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { encodeFromTypedArray, type LeafEntry, readPyTree, readPyTreeMetadata, writePyTree } from "../../../src/ocp/format/index.js";
 import { rejection, scratch } from "./helpers.js";
@@ -39,6 +39,21 @@ describe("ocp/format: bad input and damaged checkpoints", () => {
     const message = await rejection(() => readPyTree(dir));
     assert.ok(message.startsWith(join(dir, "w", ".zarray")), message);
     assert.match(message, /a file stands where a folder was expected/);
+  });
+
+  it("names a folder standing where _METADATA should be a file", async () => {
+    const dir = await fresh("folder-for-file");
+    await rm(join(dir, "_METADATA"));
+    await mkdir(join(dir, "_METADATA"));
+    assert.equal(await rejection(() => readPyTree(dir)), `${join(dir, "_METADATA")} is a folder where a file was expected`);
+  });
+
+  it("rebuilds the tree from array names when _METADATA is absent (plain layout)", async () => {
+    const dir = join(root, "no-metadata");
+    await writePyTree(dir, [leaf(["layers", 0, "w"], [2, 1, 2], [1, 2]), leaf(["b"], [2], [3])], { layout: "zarr2", compression: "none" });
+    await rm(join(dir, "_METADATA"));
+    const leaves = await readPyTree(dir);
+    assert.deepEqual(leaves.map((l) => l.path), [{ keys: ["b"], keyTypes: [2] }, { keys: ["layers", 0, "w"], keyTypes: [2, 1, 2] }]);
   });
 
   it("names corrupted _METADATA", async () => {
