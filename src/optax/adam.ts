@@ -45,7 +45,7 @@ export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 }: A
         (m, v) => {
           const muHat = m.div(c1.ref.astype(m.dtype));
           const nuHat = v.div(c2.ref.astype(v.dtype));
-          return muHat.div(np.sqrt(nuHat.add(epsRoot)).add(eps));
+          return muHat.div(np.sqrt(epsRoot === 0 ? nuHat : nuHat.add(epsRoot)).add(eps));
         },
         treeRef(mu),
         treeRef(nu),

@@ -62,6 +62,9 @@ describeEachDevice("nnx initializers", () => {
     const expected = [0, 0.4769362762044699, -1.1630871536766743, 1.8213863677184496, 2.326753765513525];
     const got = await values(erfinv(np.array(xs)));
     got.forEach((g, i) => assert.ok(Math.abs(g - expected[i]!) < 2e-5 * Math.max(1, Math.abs(expected[i]!)), `erfinv(${xs[i]}) = ${g}`));
+    // The central-branch-only path, valid while |x| <= 0.99
+    const central = await values(erfinv(np.array(xs.slice(0, 4)), 0.99));
+    central.forEach((g, i) => assert.ok(Math.abs(g - expected[i]!) < 2e-5 * Math.max(1, Math.abs(expected[i]!)), `erfinv(${xs[i]}) = ${g} (central)`));
   });
 
   it("lecunNormal has variance 1/fan_in, truncated at 2 standard normal units", async () => {
