@@ -8,6 +8,7 @@ import path from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type ts from "typescript";
+import type { CommManager } from "../comm.js";
 import { cellContext, currentCell, outsideCell, type RunningCell } from "./cell-context.js";
 import { display } from "./display.js";
 import { installOutputRouting } from "./output.js";
@@ -51,7 +52,15 @@ class InterruptedError extends Error {
   override name = INTERRUPTED;
 }
 
-export async function createExecutor(options: { cwd: string }): Promise<Executor> {
+export interface CreateExecutorOptions {
+  /** The notebook's folder: imports resolve from here, relative files too. */
+  cwd: string;
+  /** The kernel's comms, bound as `comms` in cells (`comms.registerTarget`, `comms.open`). */
+  comms?: CommManager;
+}
+
+/** Loads TypeScript and jax-js (slow: the server calls it after start-up). */
+export async function createExecutor(options: CreateExecutorOptions): Promise<Executor> {
   const cwd = path.resolve(options.cwd);
   const tsApi = (await import("typescript")).default;
   const tsnnx = (await import("../../index.js")) as Record<string, unknown>;
@@ -64,8 +73,11 @@ export async function createExecutor(options: { cwd: string }): Promise<Executor
     tsnnxModule: path.join(execDir, "..", "..", "index.js"),
     tsnnxNames: Object.keys(tsnnx),
     displayModule: path.join(execDir, "display.js"),
+    commsModule: options.comms ? path.join(execDir, "..", "comm.js") : null,
   });
-  return new NotebookExecutor(tsApi, cwd, tsnnx, types);
+  const executor = new NotebookExecutor(tsApi, cwd, tsnnx, types);
+  if (options.comms) executor.bind("comms", options.comms);
+  return executor;
 }
 
 class NotebookExecutor implements Executor {
@@ -209,6 +221,11 @@ class NotebookExecutor implements Executor {
   interrupt(): void {
     if (this.running) this.running.interrupt();
     else if (this.preparing) this.interruptBeforeStart = true;
+  }
+
+  /** Binds a notebook name from the kernel's side (`comms`). */
+  bind(name: string, value: unknown): void {
+    this.scope.set(name, value);
   }
 
   registerMagic(name: string, handler: MagicHandler): void {

@@ -34,7 +34,9 @@ function scanBrackets(tsApi: typeof ts, code: string): number | "invalid" | "unt
     [K.OpenBracketToken, K.CloseBracketToken],
   ]);
   let previous: ts.SyntaxKind = K.Unknown;
-  for (let token = scanner.scan(); token !== K.EndOfFileToken; previous = token, token = scanner.scan()) {
+  for (let token = scanner.scan(); token !== K.EndOfFileToken; token = scanner.scan()) {
+    const before = previous;
+    if (!isTrivia(tsApi, token)) previous = token;
     if (token === K.CloseBraceToken && open.at(-1) === K.TemplateHead) {
       token = scanner.reScanTemplateToken(false);
       if (token === K.TemplateTail) open.pop();
@@ -50,7 +52,7 @@ function scanBrackets(tsApi: typeof ts, code: string): number | "invalid" | "unt
     else if (token === K.CloseBraceToken || token === K.CloseParenToken || token === K.CloseBracketToken) {
       const top = open.pop();
       if (top === undefined || closerOf.get(top) !== token) return "invalid";
-    } else if ((token === K.SlashToken || token === K.SlashEqualsToken) && !endsOperand(tsApi, previous)) {
+    } else if ((token === K.SlashToken || token === K.SlashEqualsToken) && !endsOperand(tsApi, before)) {
       token = scanner.reScanSlashToken();
       if (scanner.isUnterminated()) return "invalid";
     }
@@ -74,5 +76,17 @@ function endsOperand(tsApi: typeof ts, kind: ts.SyntaxKind): boolean {
     kind === K.ThisKeyword ||
     kind === K.PlusPlusToken ||
     kind === K.MinusMinusToken
+  );
+}
+
+function isTrivia(tsApi: typeof ts, kind: ts.SyntaxKind): boolean {
+  const K = tsApi.SyntaxKind;
+  return (
+    kind === K.WhitespaceTrivia ||
+    kind === K.NewLineTrivia ||
+    kind === K.SingleLineCommentTrivia ||
+    kind === K.MultiLineCommentTrivia ||
+    kind === K.ShebangTrivia ||
+    kind === K.ConflictMarkerTrivia
   );
 }

@@ -31,6 +31,8 @@ export interface PreludeSources {
   tsnnxNames: string[];
   /** Module that exports the `Display` type. */
   displayModule: string;
+  /** Module that exports `CommManager`, when cells get `comms`. */
+  commsModule: string | null;
 }
 
 interface Owner {
@@ -123,7 +125,10 @@ export class NotebookTypes {
     if (!info) return null;
     const text = (parts: ts.SymbolDisplayPart[] | undefined) => (parts ?? []).map((p) => p.text).join("");
     const tags = (info.tags ?? []).map((tag) => `@${tag.name} ${text(tag.text)}`.trim());
-    return { signature: text(info.displayParts), documentation: [text(info.documentation), ...tags].filter(Boolean).join("\n\n") };
+    return {
+      signature: withoutImportAlias(text(info.displayParts)),
+      documentation: [text(info.documentation), ...tags].filter(Boolean).join("\n\n"),
+    };
   }
 
   private namesOf(code: string): TopLevelName[] {
@@ -216,8 +221,25 @@ export class NotebookTypes {
   }
 }
 
-/** Separates a cell's own text from the lines the checker appends (a newline: positions stay). */
-const SUFFIX_MARK = "\n/*tsnnx*/";
+/**
+ * Separates a cell's own text from the lines the checker appends (after a
+ * newline, so positions stay). The `;` ends whatever the cell left open, so
+ * `tiny.` at the end is not read as `tiny.import`.
+ */
+const SUFFIX_MARK = "\n;/*tsnnx*/";
+
+/**
+ * Names from earlier cells reach a cell through an import the user never
+ * wrote: show `const x: number`, not `(alias) const x: number\nimport x`.
+ */
+function withoutImportAlias(signature: string): string {
+  if (!signature.startsWith("(alias) ")) return signature;
+  return signature
+    .slice("(alias) ".length)
+    .split("\n")
+    .filter((line) => !line.startsWith("import "))
+    .join("\n");
+}
 
 function compilerOptions(tsApi: typeof ts, kernelRoot: string): ts.CompilerOptions {
   return {
@@ -248,6 +270,12 @@ function preludeText(prelude: PreludeSources): string {
     `  const display: Display;`,
     `  /** Asks the notebook user for a line of text (stdin); \`password\` hides what is typed. */`,
     `  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;`,
+    ...(prelude.commsModule
+      ? [
+          `  /** The kernel's comms: \`comms.registerTarget(name, handler)\`, \`comms.open(name, data)\`. */`,
+          `  const comms: import(${JSON.stringify(prelude.commsModule)}).CommManager;`,
+        ]
+      : []),
     `}`,
     `export {};`,
     ``,
