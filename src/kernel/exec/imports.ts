@@ -6,7 +6,7 @@
  * work too. Everything is loaded with a real dynamic `import()`.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { isBuiltin } from "node:module";
+import { isBuiltin, register } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -20,7 +20,7 @@ export async function importFromNotebook(cwd: string, specifier: string): Promis
   }
   const target = resolveFromNotebook(cwd, specifier);
   try {
-    return (await import(target)) as Record<string, unknown>;
+    return await importTypeScriptAware(target);
   } catch (error) {
     if (isNotFound(error) && target === specifier) {
       throw new Error(
@@ -28,6 +28,27 @@ export async function importFromNotebook(cwd: string, specifier: string): Promis
       );
     }
     throw error;
+  }
+}
+
+let typeScriptHooks = false;
+
+/**
+ * Imports `target`; a TypeScript file Node cannot load by itself (no tsx,
+ * no type stripping) is loaded again through ts-hooks.ts, registered on first need.
+ */
+async function importTypeScriptAware(target: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(target)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: string } | null)?.code;
+    if (code !== "ERR_UNKNOWN_FILE_EXTENSION" || !/\.(ts|mts|cts)$/.test(target)) throw error;
+    if (!typeScriptHooks) {
+      register(new URL("./ts-hooks.js", import.meta.url));
+      typeScriptHooks = true;
+    }
+    // A new URL: the failed attempt stays in the module cache under the old one.
+    return (await import(`${target}?typescript`)) as Record<string, unknown>;
   }
 }
 
