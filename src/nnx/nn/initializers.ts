@@ -4,7 +4,7 @@
  * move semantics), so pass a fresh one (`rngs.params()`).
  */
 import * as jax from "@jax-js/jax";
-import { truncatedNormalSample } from "./truncated-normal.js";
+import { normalSample, truncatedNormalSample } from "./jax-samplers.js";
 
 const np = jax.numpy;
 
@@ -49,7 +49,7 @@ export function constant(value: number): Initializer {
 export function normal(stddev = 1e-2): Initializer {
   return (key, shape, dtype = np.float32) => {
     checkFloat(dtype, "normal");
-    return jax.random.normal(key, checkShape(shape, "normal")).mul(stddev).astype(dtype);
+    return normalSample(key, checkShape(shape, "normal")).mul(stddev).astype(dtype);
   };
 }
 
@@ -112,7 +112,7 @@ export function varianceScaling(scale: number, mode: FanMode, distribution: Dist
     if (distribution === "truncated_normal") {
       sample = truncatedNormalSample(key, -2, 2, dims).mul(Math.sqrt(variance) / TRUNCATED_STDDEV);
     } else if (distribution === "normal") {
-      sample = jax.random.normal(key, dims).mul(Math.sqrt(variance));
+      sample = normalSample(key, dims).mul(Math.sqrt(variance));
     } else {
       sample = jax.random.uniform(key, dims, { minval: -1, maxval: 1 }).mul(Math.sqrt(3 * variance));
     }

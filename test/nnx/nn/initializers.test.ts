@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as jax from "@jax-js/jax";
 import { describeEachDevice } from "../../helpers/devices.js";
 import * as init from "../../../src/nnx/nn/initializers.js";
-import { erfinv } from "../../../src/nnx/nn/truncated-normal.js";
+import { erfinv } from "../../../src/nnx/nn/jax-samplers.js";
 
 const np = jax.numpy;
 const key = (seed: number) => jax.random.key(seed);

@@ -1,8 +1,10 @@
 /**
- * Standard normal samples truncated to [lower, upper], drawn as JAX draws them
- * (`jax.random.truncated_normal`): a uniform sample between the two bounds' CDF
- * values mapped back through the inverse error function. jax-js has neither
- * the sampler nor `erfinv`, so both live here.
+ * Normal and truncated-normal samples drawn exactly as JAX draws them, so
+ * parameters initialised from the same key match Flax's: a uniform sample
+ * (jax-js's uniform is bit-identical to JAX's) mapped through the inverse
+ * error function, as `jax.random.normal` and `jax.random.truncated_normal`
+ * do. jax-js's own `random.normal` uses Box-Muller (different values), and it
+ * has neither a truncated normal nor `erfinv`, so those live here.
  */
 import * as jax from "@jax-js/jax";
 
@@ -49,6 +51,15 @@ export function truncatedNormalSample(key: jax.Array, lower: number, upper: numb
   const sample = erfinv(u, Math.max(Math.abs(a), Math.abs(b))).mul(Math.SQRT2);
   // The float32 round trip can land a hair outside the bounds; keep it inside.
   return np.clip(sample, nextToward(lower, upper), nextToward(upper, lower));
+}
+
+/**
+ * `shape` float32 samples of N(0, 1), as jax.random.normal: sqrt(2) erfinv(u)
+ * with u uniform on [nextafter(-1, 0), 1) (consumes `key`).
+ */
+export function normalSample(key: jax.Array, shape: number[]): jax.Array {
+  const u = jax.random.uniform(key, shape, { minval: nextToward(-1, 0), maxval: 1 });
+  return erfinv(u).mul(Math.SQRT2);
 }
 
 /**
