@@ -16,7 +16,7 @@ import { commitDir, makeTmpDir, removeTmpDirsSync, TMP_MARKER } from "./atomic.j
 import { BackgroundWork } from "./background.js";
 import { handlerTypes, readCheckpointMetadataSync, readJsonSync, readSaveRecordSync, writeCheckpointMetadata, writeSaveRecord, type SaveRecord } from "./checkpoint-metadata.js";
 import { CheckpointError, StepAlreadyExistsError } from "./errors.js";
-import { isJsonItem, METRICS_FILE, requireDir, restoreItem, stageItem, writeItem, type StagedItem } from "./items.js";
+import { isJsonItem, METRICS_FILE, releaseItem, requireDir, restoreItem, stageItem, writeItem, type StagedItem } from "./items.js";
 import { resolveManagerOptions, type CheckpointManagerOptions, type ResolvedManagerOptions } from "./manager-options.js";
 import { emptyReport, type RestoreReport } from "./restore-plan.js";
 import { decideKeep, decideSave, keepReasons, sortByMetric, type KeepReason, type StepInfo } from "./retention.js";
@@ -160,8 +160,9 @@ export class CheckpointManager {
 
   /**
    * Saves `args` as `step`. Resolves false when the save policy declines (and
-   * force is not set); otherwise true once the arrays are on the host (async)
-   * or the step is committed (enableAsyncCheckpointing: false).
+   * force is not set); otherwise true once the values are captured (async:
+   * the caller may change or dispose its arrays from then on) or the step is
+   * committed (enableAsyncCheckpointing: false).
    */
   async save(step: number, options: ManagerSaveOptions): Promise<boolean> {
     if (this.options.readOnly) throw new CheckpointError(`save: the CheckpointManager for ${this.directory} is read-only (readOnly: true)`);
@@ -178,8 +179,13 @@ export class CheckpointManager {
     const itemArgs = options.args.kind === "Composite" ? options.args.items : { [DEFAULT_ITEM]: options.args };
     if (METRICS_ITEM in itemArgs) throw new Error(`save(${step}): "${METRICS_ITEM}" is reserved for the step's metrics; pass them as { metrics }`);
     const staged: [string, StagedItem][] = [];
-    for (const [name, args] of Object.entries(itemArgs)) staged.push([name, await stageItem(args, `save step ${step}, item "${name}"`)]);
-    if (options.metrics !== undefined) staged.push([METRICS_ITEM, await stageItem({ kind: "JsonSave", item: options.metrics }, `save step ${step}, metrics`, METRICS_FILE)]);
+    try {
+      for (const [name, args] of Object.entries(itemArgs)) staged.push([name, stageItem(args, `save step ${step}, item "${name}"`)]);
+      if (options.metrics !== undefined) staged.push([METRICS_ITEM, stageItem({ kind: "JsonSave", item: options.metrics }, `save step ${step}, metrics`, METRICS_FILE)]);
+    } catch (e) {
+      staged.forEach(([, item]) => releaseItem(item));
+      throw e;
+    }
     const blockingSeconds = (Date.now() - started) / 1000;
 
     const entry: StepEntry = { step, time: started, metrics: options.metrics, inFlight: true };
@@ -201,6 +207,7 @@ export class CheckpointManager {
         entry.time = commitTime;
         entry.inFlight = false;
       } catch (e) {
+        staged.forEach(([, item]) => releaseItem(item));
         this.steps = this.steps.filter((s) => s !== entry);
         throw new CheckpointError(`Saving step ${step} in ${this.directory} failed: ${(e as Error).message}`, { cause: e });
       }

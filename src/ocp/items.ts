@@ -1,23 +1,25 @@
 /**
  * One checkpoint item (a folder): a tree of arrays in Orbax's PyTree format,
- * or a JSON value. Saving is split in two: `stageItem` copies everything to
- * host memory (what the caller waits for), `writeItem` writes it out (what
- * runs in the background).
+ * or a JSON value. Saving is split in two: `stageItem` captures the values
+ * (what the caller waits for), `writeItem` reads and writes them out (what
+ * runs in the background); `releaseItem` lets go of an item never written.
  */
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
-import { readPyTree, readPyTreeMetadata, writePyTree, type LeafEntry } from "./format/index.js";
+import { readPyTree, readPyTreeMetadata, writePyTree, type LeafEntry, type LeafPath } from "./format/index.js";
 import type { ItemRestoreArgs, ItemSaveArgs } from "./args.js";
 import { writeCommitMarker, writeFileDurable } from "./atomic.js";
 import { handlerTypes } from "./checkpoint-metadata.js";
 import { CheckpointError } from "./errors.js";
-import { leafToHost } from "./host.js";
+import { snapshotLeaf, type LeafSnapshot } from "./host.js";
 import type { OnProgress } from "./progress.js";
 import { pathKey, planRestore, type RestoreReport } from "./restore-plan.js";
 import { flattenTree, pathName } from "./tree.js";
 
-export type StagedItem = { kind: "pytree"; handler: string; leaves: LeafEntry[] } | { kind: "json"; handler: string; text: string; fileName: string };
+export type StagedItem =
+  | { kind: "pytree"; handler: string; leaves: { path: LeafPath; snapshot: LeafSnapshot }[] }
+  | { kind: "json"; handler: string; text: string; fileName: string };
 
 export interface ItemWriteOptions {
   compression: "zstd" | "none";
@@ -30,7 +32,7 @@ const JSON_FILE_V0 = "metadata";
 export const METRICS_FILE = "metrics";
 const JSON_FILE_V1 = "data.json";
 
-export async function stageItem(args: ItemSaveArgs, what: string, jsonFileName = JSON_FILE_V0): Promise<StagedItem> {
+export function stageItem(args: ItemSaveArgs, what: string, jsonFileName = JSON_FILE_V0): StagedItem {
   if (args.kind === "JsonSave") {
     const text = JSON.stringify(args.item);
     if (text === undefined) throw new Error(`${what}: JsonSave needs a JSON-serializable value, got ${typeof args.item}`);
@@ -46,10 +48,19 @@ export async function stageItem(args: ItemSaveArgs, what: string, jsonFileName =
     }
     seen.set(name, key);
   }
-  const entries = await Promise.all(
-    leaves.map(async (leaf) => ({ path: { keys: leaf.keys, keyTypes: leaf.keyTypes }, value: await leafToHost(leaf.leaf, pathName(leaf.keys)) })),
-  );
-  return { kind: "pytree", handler: args.kind === "PyTreeSave" ? handlerTypes.pytree : handlerTypes.standard, leaves: entries };
+  const staged: StagedItem = { kind: "pytree", handler: args.kind === "PyTreeSave" ? handlerTypes.pytree : handlerTypes.standard, leaves: [] };
+  try {
+    for (const leaf of leaves) staged.leaves.push({ path: { keys: leaf.keys, keyTypes: leaf.keyTypes }, snapshot: snapshotLeaf(leaf.leaf, pathName(leaf.keys)) });
+  } catch (e) {
+    releaseItem(staged);
+    throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
+  }
+  return staged;
+}
+
+/** Lets go of the arrays a staged item holds, if it was never written. */
+export function releaseItem(item: StagedItem): void {
+  if (item.kind === "pytree") for (const leaf of item.leaves) leaf.snapshot.release();
 }
 
 /** Writes a staged item into `dir` (created here) and marks it committed, as Orbax does per item. */
@@ -61,7 +72,8 @@ export async function writeItem(dir: string, item: StagedItem, finalDir: string,
     bytes = item.text.length;
   } else {
     const onProgress = options.onProgress;
-    const result = await writePyTree(dir, item.leaves, {
+    const entries: LeafEntry[] = await Promise.all(item.leaves.map(async (leaf) => ({ path: leaf.path, value: await leaf.snapshot.read() })));
+    const result = await writePyTree(dir, entries, {
       compression: options.compression,
       layout: options.layout,
       onProgress: onProgress && ((doneBytes, totalBytes) => onProgress({ phase: "save", path: finalDir, doneBytes, totalBytes })),

@@ -1,8 +1,9 @@
 /**
  * `ocp.StandardCheckpointer`: one tree saved at a path, laid out as Orbax's
  * StandardCheckpointer lays it out (tree files and `_CHECKPOINT_METADATA`
- * directly in the folder). Saves are async: `save()` resolves once the arrays
- * are on the host; writing and the atomic commit continue in the background.
+ * directly in the folder). Saves are async: `save()` resolves once the values
+ * are captured (see `snapshotLeaf`); reading, writing and the atomic commit
+ * continue in the background.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -10,7 +11,7 @@ import { commitDir, makeTmpDir } from "./atomic.js";
 import { BackgroundWork } from "./background.js";
 import { handlerTypes, writeCheckpointMetadata, writeSaveRecord } from "./checkpoint-metadata.js";
 import { CheckpointError } from "./errors.js";
-import { restoreItem, stageItem, writeItem } from "./items.js";
+import { releaseItem, restoreItem, stageItem, writeItem } from "./items.js";
 import type { OnProgress } from "./progress.js";
 import { emptyReport, type RestoreOptions, type RestoreReport } from "./restore-plan.js";
 
@@ -45,19 +46,24 @@ export class StandardCheckpointer {
       throw new CheckpointError(`save: ${finalPath} already exists; pass { force: true } to replace it`);
     }
     const started = Date.now();
-    const item = await stageItem({ kind: "StandardSave", item: state }, `save ${finalPath}`);
+    const item = stageItem({ kind: "StandardSave", item: state }, `save ${finalPath}`);
     const blockingSeconds = (Date.now() - started) / 1000;
     this.background.start(async () => {
-      const tmp = await makeTmpDir(finalPath);
-      const bytesWritten = await writeItem(tmp, item, finalPath, this.options);
-      await writeCheckpointMetadata(tmp, {
-        itemHandlers: handlerTypes.standard,
-        initTime: started,
-        commitTime: Date.now(),
-        customMetadata: options.customMetadata ?? {},
-      });
-      await writeSaveRecord(tmp, { bytesWritten, blockingSeconds, totalSeconds: (Date.now() - started) / 1000 });
-      await commitDir(tmp, finalPath, options.force === true);
+      try {
+        const tmp = await makeTmpDir(finalPath);
+        const bytesWritten = await writeItem(tmp, item, finalPath, this.options);
+        await writeCheckpointMetadata(tmp, {
+          itemHandlers: handlerTypes.standard,
+          initTime: started,
+          commitTime: Date.now(),
+          customMetadata: options.customMetadata ?? {},
+        });
+        await writeSaveRecord(tmp, { bytesWritten, blockingSeconds, totalSeconds: (Date.now() - started) / 1000 });
+        await commitDir(tmp, finalPath, options.force === true);
+      } catch (e) {
+        releaseItem(item);
+        throw e;
+      }
     });
   }
 

@@ -100,6 +100,22 @@ describeEachDevice("ocp.StandardCheckpointer round trips", (device) => {
     assert.deepEqual(fs.readdirSync(dir), ["c"], "no temporary folder is left behind");
   });
 
+  it("save() captures values at once: the caller may dispose its arrays before the write, and no reference leaks", async () => {
+    const ckptr = new ocp.StandardCheckpointer();
+    const w = np.array(new Float32Array([1, 2, 3]));
+    await ckptr.save(path.join(dir, "c"), { w });
+    assert.equal(w.refCount, 2, "the pending write holds one reference");
+    w.dispose();
+    await ckptr.waitUntilFinished();
+    const out = (await ckptr.restore(path.join(dir, "c"))) as { w: jax.Array };
+    assert.deepEqual(await values(out.w), [1, 2, 3]);
+
+    const kept = np.array(new Float32Array([4]));
+    await assert.rejects(ckptr.save(path.join(dir, "bad"), { kept, shape: new ShapeDtypeStruct([1], jax.DType.Float32) }), /save .*bad: Cannot save the leaf at "shape": it is a ShapeDtypeStruct/);
+    assert.equal(kept.refCount, 1, "a refused save holds nothing");
+    assert.equal(fs.existsSync(path.join(dir, "bad")), false);
+  });
+
   it("refuses to overwrite an existing checkpoint unless forced", async () => {
     const ckptr = new ocp.StandardCheckpointer();
     const p = path.join(dir, "c");

@@ -30,8 +30,8 @@ describe("tsnnx ckpt (CLI)", function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("ls lists steps with time, size and metrics", () => {
-    const { code, stdout } = tsnnx("ckpt", "ls", path.join(dir, "run"));
-    assert.equal(code, 0);
+    const { code, stdout, stderr } = tsnnx("ckpt", "ls", path.join(dir, "run"));
+    assert.equal(code, 0, stderr);
     const lines = stdout.trim().split("\n");
     assert.match(lines[0], /^step\s+time\s+size\s+metrics$/);
     assert.match(lines[1], /^1\s+20\d\d-\d\d-\d\dT\S+Z\s+[\d.]+ KiB\s+\{"loss":0.1\}$/);
@@ -40,11 +40,11 @@ describe("tsnnx ckpt (CLI)", function () {
 
   it("show prints the stored tree of the latest step, or of a Python-written checkpoint", () => {
     const ours = tsnnx("ckpt", "show", path.join(dir, "run"));
-    assert.equal(ours.code, 0);
+    assert.equal(ours.code, 0, ours.stderr);
     assert.match(ours.stdout, /2\/default \(zarr2 in OCDBT, 1 leaves, 3\.9 KiB\)/);
     assert.match(ours.stdout, /w\s+\[10, 100\]\s+float32\s+4000/);
     const orbax = tsnnx("ckpt", "show", fixture);
-    assert.equal(orbax.code, 0);
+    assert.equal(orbax.code, 0, orbax.stderr);
     assert.match(orbax.stdout, /a\s+\[8\]\s+int32\s+32/);
     assert.match(orbax.stdout, /b\.c\s+\[3\]\s+int32\s+12/);
   });
@@ -58,7 +58,7 @@ describe("tsnnx ckpt (CLI)", function () {
 
   it("bad input: a clear message and a non-zero exit", () => {
     const missing = tsnnx("ckpt", "ls", path.join(dir, "nope"));
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 1, missing.stderr);
     assert.match(missing.stderr, /ckpt ls: .*nope does not exist/);
     const badStep = tsnnx("ckpt", "show", path.join(dir, "run"), "x");
     assert.match(badStep.stderr, /STEP must be a non-negative integer, got "x"/);
