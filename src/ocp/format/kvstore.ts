@@ -1,5 +1,6 @@
 import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileError } from "./file-errors.js";
 
 /** Read access to the keys of a zarr hierarchy: plain files, or entries of an OCDBT database. */
 export interface KeyValueSource {
@@ -43,17 +44,6 @@ export async function readFileRange(path: string, offset: number, length: number
   } finally {
     await handle.close();
   }
-}
-
-export function fileError(path: string, e: unknown): Error {
-  const code = (e as NodeJS.ErrnoException).code;
-  const reason =
-    code === "ENOENT" ? "is missing" :
-    code === "EISDIR" ? "is a folder where a file was expected" :
-    code === "ENOTDIR" ? "cannot be reached: a file stands where a folder was expected on its path" :
-    code === "EACCES" || code === "EPERM" ? "cannot be read (permission denied)" :
-    `cannot be read (${(e as Error).message})`;
-  return new Error(`${path} ${reason}`, { cause: e });
 }
 
 export function fileSource(dir: string): KeyValueSource {

@@ -1,7 +1,8 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type Aggregate, parseAggregate } from "./aggregate.js";
-import { fileError, fileSource, type KeyValueSource, readFileIfPresent } from "./kvstore.js";
+import { fileError } from "./file-errors.js";
+import { fileSource, type KeyValueSource, readFileIfPresent } from "./kvstore.js";
 import { openOcdbt } from "./ocdbt/reader.js";
 import { decodeTreeMetadata, type TreeMetadataEntry } from "./tree-metadata.js";
 import type { KeyType } from "./types.js";

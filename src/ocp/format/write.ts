@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chooseChunkShape, chunkBytes, chunkCount, chunkKey } from "./chunking.js";
 import { mapWithLimit } from "./concurrency.js";
+import { mkdirNamed, writeFileNamed } from "./file-errors.js";
 import { elementCount, isStoredDType, itemSize } from "./dtype.js";
 import { paramName, validateLeafPath } from "./leaf-path.js";
 import { writeOcdbt } from "./ocdbt/writer.js";
@@ -80,7 +80,7 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
     }
   }
 
-  await mkdir(dir, { recursive: true });
+  await mkdirNamed(dir);
   const total = arrays.reduce((a, x) => a + x.array.bytes.length, 0);
   let done = 0;
   const progress = (n: number) => {
@@ -91,13 +91,13 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
   const chunks = arrays.flatMap((a) => Array.from({ length: chunkCount(a.array, a.chunkShape) }, (_, i) => ({ a, i })));
   let bytesWritten = 0;
   const put = async (path: string, data: Uint8Array | string) => {
-    await writeFile(path, data);
+    await writeFileNamed(path, data);
     bytesWritten += typeof data === "string" ? Buffer.byteLength(data) : data.length;
   };
 
   if (options.layout === "zarr2") {
     await mapWithLimit(arrays, PARALLEL_FILES, async (a) => {
-      await mkdir(join(dir, a.name), { recursive: true });
+      await mkdirNamed(join(dir, a.name));
       await put(join(dir, a.name, ".zarray"), zarrayJson(a.array.dtype, a.array.shape, a.chunkShape, options.compression));
     });
     await mapWithLimit(chunks, PARALLEL_FILES, async ({ a, i }) => {
@@ -123,7 +123,7 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
   const arrayMetadatas = {
     array_metadatas: jaxArrays.map((a) => ({ array_metadata: { param_name: a.name, write_shape: a.array.shape, chunk_shape: a.chunkShape, ext_metadata: null } })),
   };
-  await mkdir(join(dir, "array_metadatas"), { recursive: true });
+  await mkdirNamed(join(dir, "array_metadatas"));
   await Promise.all([
     put(join(dir, "_METADATA"), encodeTreeMetadata(metadataLeaves, { useOcdbt: options.layout === "ocdbt", customMetadata: options.customMetadata })),
     put(join(dir, "_sharding"), JSON.stringify(sharding)),

@@ -99,6 +99,15 @@ describe("ocp/format: bad input and damaged checkpoints", () => {
     assert.match(await rejection(() => readPyTree(dir)), /array "w" is missing: neither .*w\/\.zarray nor .*w\/zarr\.json exists/);
   });
 
+  it("names the folder writePyTree cannot create", async () => {
+    const file = join(root, "plain-file");
+    await writeFile(file, "x");
+    for (const layout of ["zarr2", "ocdbt"] as const) {
+      const target = join(file, "default");
+      assert.match(await rejection(() => writePyTree(target, [leaf(["w"], [2], [1])], { layout, compression: "none" })), new RegExp(`^${target} could not be created as a folder: a file stands there or on its path`));
+    }
+  });
+
   describe("writePyTree refuses bad leaves before writing anything", () => {
     const cases: [string, LeafEntry[], RegExp][] = [
       ["byte count not matching the shape", [{ path: { keys: ["a"], keyTypes: [2] }, value: { kind: "array", array: { dtype: "float32", shape: [3], bytes: new Uint8Array(8) } } }], /leaf \["a"\]: float32\[3\] needs 12 bytes, got 8/],

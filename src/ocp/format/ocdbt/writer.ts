@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { mapWithLimit } from "../concurrency.js";
+import { mkdirNamed, writeError, writeFileNamed } from "../file-errors.js";
 import { encodeLeafNode, type LeafValueToWrite } from "./btree.js";
 import { encodeManifest } from "./manifest.js";
 
@@ -45,15 +46,29 @@ function packDataFiles(values: { key: string; bytes: Uint8Array }[]): DataFile[]
   return files;
 }
 
-function concatenate(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+/** Writes the parts back to back without first copying them into one buffer. */
+async function writeParts(path: string, parts: Uint8Array[]): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, "w");
+  } catch (e) {
+    throw writeError(path, e);
   }
-  return out;
+  try {
+    let position = 0;
+    for (const part of parts) {
+      let done = 0;
+      while (done < part.length) {
+        const { bytesWritten } = await handle.write(part, done, part.length - done, position + done);
+        done += bytesWritten;
+      }
+      position += part.length;
+    }
+  } catch (e) {
+    throw writeError(path, e);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -67,7 +82,7 @@ export async function writeOcdbt(
   values: { key: string; bytes: Uint8Array }[],
   onValueWritten?: (key: string) => void,
 ): Promise<number> {
-  await mkdir(join(dir, "d"), { recursive: true });
+  await mkdirNamed(join(dir, "d"));
   const sorted = values.map((v) => ({ ...v, keyBytes: utf8.encode(v.key) })).sort((a, b) => compareBytes(a.keyBytes, b.keyBytes));
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].key === sorted[i - 1].key) throw new Error(`OCDBT write to ${dir}: key ${JSON.stringify(sorted[i].key)} given twice`);
@@ -92,13 +107,13 @@ export async function writeOcdbt(
 
   let written = 0;
   await mapWithLimit(dataFiles, PARALLEL_FILES, async (f) => {
-    await writeFile(join(dir, f.path), concatenate(f.values.map((v) => v.bytes), f.size));
+    await writeParts(join(dir, f.path), f.values.map((v) => v.bytes));
     written += f.size;
     for (const v of f.values) onValueWritten?.(v.key);
   });
   const node = await encodeLeafNode(entries, dataFiles.map((f) => f.path), NODE_ZSTD_LEVEL);
   const nodePath = newDataFileName();
-  await writeFile(join(dir, nodePath), node);
+  await writeFileNamed(join(dir, nodePath), node);
   const manifest = await encodeManifest({
     uuid: randomBytes(16),
     maxInlineValueBytes: MAX_INLINE_VALUE_BYTES,
@@ -106,7 +121,7 @@ export async function writeOcdbt(
     root: { height: 0, path: nodePath, offset: 0, length: node.length, numKeys: entries.length, numTreeBytes: node.length, numIndirectValueBytes: dataFiles.reduce((a, f) => a + f.size, 0) },
     commitTimeNs: BigInt(Date.now()) * 1_000_000n,
   });
-  await writeFile(join(dir, "manifest.ocdbt"), manifest);
+  await writeFileNamed(join(dir, "manifest.ocdbt"), manifest);
   for (const v of sorted) if (!location.has(v.key)) onValueWritten?.(v.key);
   return written + node.length + manifest.length;
 }
