@@ -82,7 +82,7 @@ export class NotebookTypes {
     const fileName = this.virtualPath(`cell_${++this.cellCounter}`);
     if (this.pending) this.files.delete(this.pending);
     this.pending = fileName;
-    this.setFile(fileName, this.cellText(code));
+    this.setFile(fileName, this.cellText(code, identifiersIn(this.ts, code)));
     return fileName;
   }
 
@@ -136,11 +136,16 @@ export class NotebookTypes {
     return topLevelNames(this.ts, file);
   }
 
-  private cellText(code: string): string {
+  /**
+   * The cell's file text. A cell imports only the earlier names it mentions
+   * (`used`), so each cell's file refers to a few others and a long notebook
+   * does not make every program rebuild quadratic; completion input imports all.
+   */
+  private cellText(code: string, used?: ReadonlySet<string>): string {
     const own = new Set(this.namesOf(code).map((n) => n.name));
     const byFile = new Map<string, string[]>();
     for (const [name, owner] of this.owners) {
-      if (own.has(name)) continue;
+      if (own.has(name) || (used && !used.has(name))) continue;
       byFile.set(owner.file, [...(byFile.get(owner.file) ?? []), name]);
     }
     const imports = [...byFile].map(
@@ -227,6 +232,17 @@ export class NotebookTypes {
  * `tiny.` at the end is not read as `tiny.import`.
  */
 const SUFFIX_MARK = "\n;/*tsnnx*/";
+
+/** Every identifier in `code` (a superset of the earlier names it refers to). */
+function identifiersIn(tsApi: typeof ts, code: string): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (tsApi.isIdentifier(node)) names.add(node.text);
+    tsApi.forEachChild(node, visit);
+  };
+  visit(tsApi.createSourceFile("names.ts", code, tsApi.ScriptTarget.ES2022, false, tsApi.ScriptKind.TS));
+  return names;
+}
 
 /**
  * Names from earlier cells reach a cell through an import the user never
