@@ -29,6 +29,9 @@ export interface Browser {
 }
 export interface Locator {
   first(): Locator;
+  last(): Locator;
+  locator(selector: string, options?: { hasText?: string | RegExp }): Locator;
+  count(): Promise<number>;
   click(): Promise<void>;
   waitFor(options: { state?: "visible" | "attached"; timeout: number }): Promise<void>;
   textContent(): Promise<string | null>;
@@ -40,6 +43,7 @@ export interface Page {
   keyboard: { press(key: string): Promise<void> };
   screenshot(options: { path: string; fullPage?: boolean }): Promise<Buffer>;
   on(event: "console" | "pageerror", listener: (arg: { toString(): string }) => void): void;
+  close(): Promise<void>;
 }
 
 export type BrowserProvision = { ok: true; chromium: BrowserLauncher; executablePath: string } | { ok: false; reason: string };

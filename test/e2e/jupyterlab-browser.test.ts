@@ -6,11 +6,11 @@
  * Skips with the reason when Chromium or playwright-core cannot be installed.
  */
 import assert from "node:assert/strict";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { provisionBrowser, type Browser, type BrowserProvision } from "./browser.js";
-import { createJupyterEnv, removeJupyterEnv, startJupyterServer, type JupyterEnv, type JupyterServer } from "./jupyter.js";
+import { provisionBrowser, type Browser, type BrowserProvision, type Page } from "./browser.js";
+import { createJupyterEnv, removeJupyterEnv, repoRoot, startJupyterServer, type JupyterEnv, type JupyterServer } from "./jupyter.js";
 import { installTsnnxKernel, tsnnxKernelName } from "./tsnnx-kernelspec.js";
 
 /** Screenshots outlive the scratch folder so that a person (or CI artifact upload) can look at them. */
@@ -23,6 +23,15 @@ interface BrowserCase {
   /** Displays the HTML `<b>e2e html</b>`, then evaluates 6 * 7 as the cell's result. */
   cell: string;
   prepare?: (jenv: JupyterEnv) => Promise<void>;
+  /** A notebook of notebooks/ to run entirely in the page, with a text its last output must show. */
+  tutorial?: { file: string; lastOutputShows: string };
+}
+
+/** JupyterLab's news and update pop-up would cover outputs in the screenshots: switch it off in the scratch user settings. */
+async function quietJupyterLab(jenv: JupyterEnv): Promise<void> {
+  const dir = path.join(jenv.env.JUPYTER_CONFIG_DIR!, "lab/user-settings/@jupyterlab/apputils-extension");
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, "notification.jupyterlab-settings"), JSON.stringify({ fetchNews: "false", checkForUpdates: false }));
 }
 
 const cases: BrowserCase[] = [
@@ -38,6 +47,7 @@ const cases: BrowserCase[] = [
     displayName: "TypeScript (tsnnx)",
     cell: 'display.html("<b>e2e html</b>");\n6 * 7',
     prepare: installTsnnxKernel,
+    tutorial: { file: "01-quickstart.ipynb", lastOutputShows: "State(" },
   },
 ];
 
@@ -51,6 +61,37 @@ function notebookWith(testCase: BrowserCase): string {
     },
     cells: [{ cell_type: "code", id: "browser-check", metadata: {}, execution_count: null, outputs: [], source: testCase.cell }],
   });
+}
+
+
+/** Opens a notebook of the server's root folder and waits until its kernel is idle. */
+async function openNotebook(page: Page, server: JupyterServer, file: string, kernelDisplayName: string): Promise<void> {
+  // `reset`: start from an empty workspace, not the tabs an earlier page left open.
+  await page.goto(`${server.baseUrl}lab/tree/${file}?reset&token=${server.token}`, { timeout: 120_000 });
+  await page.locator(".jp-Notebook .jp-Cell").first().waitFor({ state: "visible", timeout: 120_000 });
+  // A cell run before the kernel connection is up is silently dropped: wait until the status bar says Idle.
+  const idle = new RegExp(`${kernelDisplayName.replace(/[()]/g, "\\$&")}.*\\| Idle`);
+  await page.locator(".jp-StatusBar-TextItem", { hasText: idle }).first().waitFor({ state: "visible", timeout: 120_000 });
+}
+
+/** Runs `steps`; on failure keeps a screenshot of the page and names it in the error. */
+async function withFailureScreenshot(page: Page, name: string, steps: () => Promise<void>): Promise<void> {
+  try {
+    await steps();
+  } catch (error) {
+    const shot = path.join(screenshotDir, `${name}-failure.png`);
+    await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+    throw new Error(`${(error as Error).message}\n(page at failure: ${shot})`);
+  }
+}
+
+/** Keeps a screenshot of the page and checks that it is a PNG. */
+async function keepScreenshot(page: Page, name: string): Promise<void> {
+  const shot = path.join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path: shot });
+  const header = (await readFile(shot)).subarray(0, 8);
+  assert.deepEqual([...header], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "the screenshot is a PNG");
+  console.log(`    screenshot: ${shot}`);
 }
 
 describe("JupyterLab in headless Chromium", function () {
@@ -71,6 +112,7 @@ describe("JupyterLab in headless Chromium", function () {
       args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
       headless: true,
     });
+    await mkdir(screenshotDir, { recursive: true });
   });
 
   after(async () => {
@@ -85,6 +127,7 @@ describe("JupyterLab in headless Chromium", function () {
       before(async function () {
         jenv = await createJupyterEnv();
         await testCase.prepare?.(jenv);
+        await quietJupyterLab(jenv);
         server = await startJupyterServer(jenv);
       });
 
@@ -99,16 +142,10 @@ describe("JupyterLab in headless Chromium", function () {
         const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
         const pageErrors: string[] = [];
         page.on("pageerror", (error) => pageErrors.push(error.toString()));
-        await mkdir(screenshotDir, { recursive: true });
-        try {
-          await page.goto(`${server.baseUrl}lab/tree/${file}?token=${server.token}`, { timeout: 120_000 });
-          await page.locator(".jp-Notebook .jp-Cell .cm-content").first().waitFor({ state: "visible", timeout: 120_000 });
-          // A cell run before the kernel connection is up is silently dropped: wait until the status bar says Idle.
-          const idle = new RegExp(`${testCase.displayName.replace(/[()]/g, "\\$&")}.*\\| Idle`);
-          await page.locator(".jp-StatusBar-TextItem", { hasText: idle }).first().waitFor({ state: "visible", timeout: 120_000 });
+        await withFailureScreenshot(page, `jupyterlab-${testCase.kernelName}`, async () => {
+          await openNotebook(page, server, file, testCase.displayName);
           await page.locator(".jp-Notebook .jp-Cell .cm-content").first().click();
           await page.keyboard.press("Shift+Enter");
-
           const html = page.locator(".jp-OutputArea-output.jp-RenderedHTMLCommon b", { hasText: "e2e html" }).first();
           await html.waitFor({ state: "visible", timeout: 60_000 });
           const result = page.locator(".jp-OutputArea-executeResult .jp-OutputArea-output").first();
@@ -116,19 +153,31 @@ describe("JupyterLab in headless Chromium", function () {
           assert.equal((await result.textContent())?.trim(), "42");
           const prompt = page.locator(".jp-OutputArea-executeResult .jp-OutputPrompt").first();
           assert.equal((await prompt.textContent())?.trim(), "[1]:");
-        } catch (error) {
-          const shot = path.join(screenshotDir, `jupyterlab-${testCase.kernelName}-failure.png`);
-          await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
-          throw new Error(`${(error as Error).message}\n(page at failure: ${shot})`);
-        }
-
-        const shot = path.join(screenshotDir, `jupyterlab-${testCase.kernelName}.png`);
-        await page.screenshot({ path: shot });
-        const header = (await readFile(shot)).subarray(0, 8);
-        assert.deepEqual([...header], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "the screenshot is a PNG");
-        console.log(`    screenshot: ${shot}`);
+        });
+        await keepScreenshot(page, `jupyterlab-${testCase.kernelName}`);
         assert.deepEqual(pageErrors, [], "JupyterLab raised errors in the page");
+        await page.close();
       });
+
+      const tutorial = testCase.tutorial;
+      if (tutorial) {
+        it(`runs all of ${tutorial.file} from the Run menu`, async function () {
+          await copyFile(path.join(repoRoot, "notebooks", tutorial.file), path.join(jenv.workDir, tutorial.file));
+          const page = await browser!.newPage({ viewport: { width: 1280, height: 1000 } });
+          const name = `jupyterlab-${path.basename(tutorial.file, ".ipynb")}`;
+          await withFailureScreenshot(page, name, async () => {
+            await openNotebook(page, server, tutorial.file, testCase.displayName);
+            await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).first().click();
+            await page.locator(".lm-Menu-itemLabel", { hasText: /^Run All Cells$/ }).first().click();
+            const last = page.locator(".jp-Notebook .jp-Cell").last().locator(".jp-OutputArea-output", { hasText: tutorial.lastOutputShows });
+            await last.first().waitFor({ state: "visible", timeout: 5 * 60_000 });
+            const errors = await page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count();
+            assert.equal(errors, 0, "a cell of the tutorial showed an error");
+          });
+          await keepScreenshot(page, name);
+          await page.close();
+        });
+      }
     });
   }
 });
