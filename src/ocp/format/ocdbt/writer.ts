@@ -24,6 +24,8 @@ const newDataFileName = () => `d/${randomBytes(16).toString("hex")}`;
 
 /** Out-of-line values are packed into data files of about this size (tensorstore packs too), so many small arrays make few files. */
 const TARGET_DATA_FILE_BYTES = 64 * 2 ** 20;
+/** Values this large gain nothing from packing: each gets a file of its own, so large arrays are written in parallel. */
+const OWN_FILE_BYTES = 4 * 2 ** 20;
 
 interface DataFile {
   path: string;
@@ -31,11 +33,15 @@ interface DataFile {
   size: number;
 }
 
-/** Groups values in order into data files of at most the target size (a larger value gets a file of its own). */
+/** Groups small values in order into data files of at most the target size; large values get a file each. */
 function packDataFiles(values: { key: string; bytes: Uint8Array }[]): DataFile[] {
   const files: DataFile[] = [];
   let current: DataFile | undefined;
   for (const v of values) {
+    if (v.bytes.length >= OWN_FILE_BYTES) {
+      files.push({ path: newDataFileName(), values: [v], size: v.bytes.length });
+      continue;
+    }
     if (!current || current.size + v.bytes.length > TARGET_DATA_FILE_BYTES) {
       current = { path: newDataFileName(), values: [], size: 0 };
       files.push(current);
