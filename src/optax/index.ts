@@ -14,3 +14,13 @@ export { clipByGlobalNorm, globalNorm } from "./clip.js";
 export { addDecayedWeights } from "./weight-decay.js";
 export { applyUpdates } from "./apply-updates.js";
 export { syncCounts } from "./count.js";
+export {
+  constantSchedule,
+  polynomialSchedule,
+  linearSchedule,
+  exponentialDecay,
+  cosineDecaySchedule,
+  joinSchedules,
+  warmupCosineDecaySchedule,
+  type ExponentialDecayOptions,
+} from "./schedules.js";
