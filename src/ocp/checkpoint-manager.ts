@@ -14,7 +14,7 @@ import { readPyTreeMetadata, type LeafMetadata } from "./format/index.js";
 import type { ItemRestoreArgs, RestoreArgs, SaveArgs } from "./args.js";
 import { commitDir, makeTmpDir, removeTmpDirsSync, TMP_MARKER } from "./atomic.js";
 import { BackgroundWork } from "./background.js";
-import { handlerTypes, readCheckpointMetadataSync, readJsonSync, readSaveRecordSync, writeCheckpointMetadata, writeSaveRecord, type SaveRecord } from "./checkpoint-metadata.js";
+import { readCheckpointMetadataSync, readJsonSync, readSaveRecordSync, writeCheckpointMetadata, writeSaveRecord, type SaveRecord } from "./checkpoint-metadata.js";
 import { CheckpointError, StepAlreadyExistsError } from "./errors.js";
 import { isJsonItem, METRICS_FILE, releaseItem, requireDir, restoreItem, stageItem, writeItem, type StagedItem } from "./items.js";
 import { resolveManagerOptions, type CheckpointManagerOptions, type ResolvedManagerOptions } from "./manager-options.js";

@@ -45,7 +45,7 @@ export async function writeCheckpointMetadata(dir: string, meta: { itemHandlers:
   await writeFileDurable(path.join(dir, CHECKPOINT_METADATA_FILE), text);
 }
 
-function readJsonSync(file: string): unknown {
+export function readJsonSync(file: string): unknown {
   const text = fs.readFileSync(file, "utf8");
   try {
     return JSON.parse(text);
@@ -81,4 +81,3 @@ export function readSaveRecordSync(dir: string): SaveRecord | undefined {
   return readJsonSync(file) as SaveRecord;
 }
 
-export { readJsonSync };

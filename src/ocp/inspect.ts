@@ -10,7 +10,7 @@ import { CheckpointManager } from "./checkpoint-manager.js";
 import { CHECKPOINT_METADATA_FILE } from "./checkpoint-metadata.js";
 import { CheckpointError } from "./errors.js";
 import { isJsonItem, requireDir } from "./items.js";
-import { bytesPerElement } from "./reshape.js";
+import { itemSize } from "./format/dtype.js";
 import { pathName } from "./tree.js";
 
 /** Bytes a folder takes on disk (file sizes, recursively). */
@@ -67,7 +67,7 @@ async function showItem(dir: string, title: string): Promise<string> {
   }
   const rows = meta.leaves.map((leaf) => {
     if (leaf.kind !== "array") return [pathName(leaf.path.keys), "", leaf.kind, ""];
-    const bytes = leaf.shape.reduce((a, b) => a * b, 1) * bytesPerElement(leaf.dtype);
+    const bytes = leaf.shape.reduce((a, b) => a * b, 1) * itemSize(leaf.dtype);
     return [pathName(leaf.path.keys), `[${leaf.shape.join(", ")}]`, leaf.dtype, String(bytes)];
   });
   const total = rows.reduce((n, r) => n + (Number(r[3]) || 0), 0);

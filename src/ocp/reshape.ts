@@ -1,18 +1,11 @@
 /** Orbax's non-strict restore: an array whose stored shape differs from the template's is zero-padded or truncated per axis. */
-import type { HostArray, StoredDType } from "./format/index.js";
-
-const itemSize: Record<StoredDType, number> = {
-  bool: 1, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, float16: 2, bfloat16: 2, float32: 4, float64: 8,
-};
-
-export function bytesPerElement(dtype: StoredDType): number {
-  return itemSize[dtype];
-}
+import { itemSize } from "./format/dtype.js";
+import type { HostArray } from "./format/index.js";
 
 /** `array` resized to `shape` (same rank): the overlapping corner is kept, the rest is zero. */
 export function padOrTruncate(array: HostArray, shape: number[]): HostArray {
   if (shape.length !== array.shape.length) throw new Error(`Cannot pad/truncate shape [${array.shape}] to [${shape}]: the ranks differ`);
-  const size = itemSize[array.dtype];
+  const size = itemSize(array.dtype);
   const out = new Uint8Array(shape.reduce((a, b) => a * b, 1) * size);
   const overlap = shape.map((d, i) => Math.min(d, array.shape[i]));
   if (overlap.some((d) => d === 0)) return { dtype: array.dtype, shape, bytes: out };
