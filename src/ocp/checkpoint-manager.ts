@@ -189,7 +189,9 @@ export class CheckpointManager {
     const blockingSeconds = (Date.now() - started) / 1000;
 
     const entry: StepEntry = { step, time: started, metrics: options.metrics, inFlight: true };
-    this.steps = [...this.steps.filter((s) => s.step !== step), entry].sort((a, b) => a.step - b.step);
+    // A forced save replaces the step only at commit: until then (and if it fails) the old one stays.
+    const replaced = this.steps.find((s) => s.step === step);
+    this.steps = [...this.steps.filter((s) => s !== replaced), entry].sort((a, b) => a.step - b.step);
     const write = async (): Promise<void> => {
       try {
         const finalDir = this.stepPath(step);
@@ -208,7 +210,7 @@ export class CheckpointManager {
         entry.inFlight = false;
       } catch (e) {
         staged.forEach(([, item]) => releaseItem(item));
-        this.steps = this.steps.filter((s) => s !== entry);
+        this.steps = [...this.steps.filter((s) => s !== entry), ...(replaced ? [replaced] : [])].sort((a, b) => a.step - b.step);
         throw new CheckpointError(`Saving step ${step} in ${this.directory} failed: ${(e as Error).message}`, { cause: e });
       }
       await this.applyRetention();

@@ -150,6 +150,21 @@ describe("ocp.CheckpointManager", () => {
     assert.deepEqual(mngr.allSteps(), []);
     await mngr.waitUntilFinished(); // reported once, then clear
   });
+
+  it("a forced save that fails leaves the step it was replacing in place", async () => {
+    const mngr = new ocp.CheckpointManager(dir);
+    await mngr.save(1, { args: StandardSave(tree(1)) });
+    await mngr.waitUntilFinished();
+    // Point step 1's folder under a file for this save only: its write fails after staging.
+    fs.writeFileSync(path.join(dir, "blocker"), "");
+    const stepPath = mngr.stepPath.bind(mngr);
+    mngr.stepPath = (s: number) => path.join(dir, "blocker", String(s));
+    await mngr.save(1, { args: StandardSave(tree(9)), force: true });
+    await assert.rejects(mngr.waitUntilFinished(), /Saving step 1 in .* failed/);
+    mngr.stepPath = stepPath;
+    assert.deepEqual(mngr.allSteps(), [1]);
+    assert.equal(((await mngr.restore(1)) as { n: number }).n, 1);
+  });
 });
 
 describe("ocp.CheckpointManager bad input", () => {
