@@ -91,6 +91,25 @@ describe("ocp/format: against the real Python Orbax", function () {
     }
   }
 
+  it("Orbax restores empty, 0-d and full-range uint64 arrays written by writePyTree (which Orbax itself refuses to save empty)", async () => {
+    const dir = join(root, "ts-edges");
+    await writePyTree(
+      dir,
+      [
+        { path: { keys: ["empty"], keyTypes: [2] }, value: { kind: "array", array: { dtype: "float32", shape: [0, 4], bytes: new Uint8Array(0) } } },
+        { path: { keys: ["zero_d"], keyTypes: [2] }, value: { kind: "array", array: { dtype: "int32", shape: [], bytes: Uint8Array.of(42, 0, 0, 0) } } },
+        { path: { keys: ["u64"], keyTypes: [2] }, value: { kind: "array", array: { dtype: "uint64", shape: [1], bytes: new Uint8Array(8).fill(255) } } },
+      ],
+      { layout: "ocdbt", compression: "zstd" },
+    );
+    const { stdout } = await run(python, [INTEROP, "restore", dir], { maxBuffer: 1 << 24 });
+    // JSON.parse loses uint64's last digits; compare that one as text.
+    assert.match(stdout, /"u64": \{"kind": "array", "dtype": "uint64", "shape": \[1\], "values": \[18446744073709551615\]\}/);
+    const restored = JSON.parse(stdout);
+    assert.deepEqual(restored.empty, { kind: "array", dtype: "float32", shape: [0, 4], values: [] });
+    assert.deepEqual(restored.zero_d, { kind: "array", dtype: "int32", shape: [], values: [42] });
+  });
+
   for (const useOcdbt of [true, false]) {
     for (const useZarr3 of [false, true]) {
       it(`readPyTree reads what Orbax wrote (use_ocdbt=${useOcdbt}, use_zarr3=${useZarr3}, several chunks)`, async () => {
