@@ -117,6 +117,7 @@ export function describeKernelBehaviour(profile: KernelProfile): void {
     });
 
     it("reports a thrown error as an error message and an error reply, then keeps working", async function () {
+      await mustSucceed(profile.defineAnswerBase);
       const execution = await execute(session.kernel, profile.throwError);
       assert.equal(execution.reply.status, "error", describeExecution(execution));
       assert.ok(execution.error, `no error message on IOPub:\n${describeExecution(execution)}`);
@@ -128,6 +129,7 @@ export function describeKernelBehaviour(profile: KernelProfile): void {
     });
 
     async function interruptAfterStart(code: string) {
+      await mustSucceed(profile.defineAnswerBase);
       let started!: () => void;
       const running = new Promise<void>((resolve) => (started = resolve));
       const busy = execute(session.kernel, code, { onStarted: started });
