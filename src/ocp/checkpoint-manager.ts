@@ -51,6 +51,8 @@ export type ItemMetadata = { kind: "pytree"; leaves: LeafMetadata[] } | { kind: 
 
 interface StepEntry extends StepInfo {
   inFlight: boolean;
+  /** The folder name found on disk (it may be zero-padded differently from what this manager would write). */
+  folder?: string;
 }
 
 export class CheckpointManager {
@@ -87,14 +89,15 @@ export class CheckpointManager {
       const step = parseStepName(entry.name, this.options);
       if (step === undefined) continue;
       const dir = path.join(this.directory, entry.name);
-      found.push({ step, time: stepTime(dir), metrics: readMetricsLenient(dir), inFlight: false });
+      found.push({ step, time: stepTime(dir), metrics: readMetricsLenient(dir), inFlight: false, folder: entry.name });
     }
     return found.sort((a, b) => a.step - b.step);
   }
 
   /** The folder of `step` (whether or not it exists). */
   stepPath(step: number): string {
-    return path.join(this.directory, stepName(step, this.options));
+    const folder = this.steps.find((s) => s.step === step)?.folder;
+    return path.join(this.directory, folder ?? stepName(step, this.options));
   }
 
   private entry(step: number, what: string): StepEntry {
@@ -188,9 +191,9 @@ export class CheckpointManager {
     }
     const blockingSeconds = (Date.now() - started) / 1000;
 
-    const entry: StepEntry = { step, time: started, metrics: options.metrics, inFlight: true };
-    // A forced save replaces the step only at commit: until then (and if it fails) the old one stays.
+    // A forced save replaces the step (in its own folder) only at commit: until then, and if it fails, the old one stays.
     const replaced = this.steps.find((s) => s.step === step);
+    const entry: StepEntry = { step, time: started, metrics: options.metrics, inFlight: true, folder: replaced?.folder };
     this.steps = [...this.steps.filter((s) => s !== replaced), entry].sort((a, b) => a.step - b.step);
     const write = async (): Promise<void> => {
       try {

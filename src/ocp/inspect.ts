@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { readPyTreeMetadata } from "./format/index.js";
 import { CheckpointManager } from "./checkpoint-manager.js";
+import { isTmpName } from "./atomic.js";
 import { CHECKPOINT_METADATA_FILE } from "./checkpoint-metadata.js";
 import { CheckpointError } from "./errors.js";
 import { isJsonItem, requireDir } from "./items.js";
@@ -39,10 +40,21 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join("\n");
 }
 
+/**
+ * A read-only manager over `dir`, with the step prefix its folders use
+ * (`<prefix>_<step>`, Orbax's step_prefix) when no folder is a bare step number.
+ */
+function inspectManager(dir: string): CheckpointManager {
+  const names = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !isTmpName(e.name)).map((e) => e.name);
+  if (names.some((n) => /^\d+$/.test(n))) return new CheckpointManager(dir, { readOnly: true });
+  const prefixes = new Set(names.map((n) => /^(.+)_\d+$/.exec(n)?.[1]).filter((p) => p !== undefined));
+  return new CheckpointManager(dir, { readOnly: true, stepPrefix: prefixes.size === 1 ? [...prefixes][0] : undefined });
+}
+
 /** `tsnnx ckpt ls DIR`: one line per step of a manager directory. */
 export function listSteps(directory: string): string {
   requireDir(directory, "ckpt ls");
-  const manager = new CheckpointManager(directory, { readOnly: true });
+  const manager = inspectManager(directory);
   const summaries = manager.stepSummaries();
   if (summaries.length === 0) return `No checkpoint steps in ${path.resolve(directory)}`;
   const rows = summaries.map((s) => {
@@ -85,7 +97,7 @@ export async function showCheckpoint(directory: string, step?: number): Promise<
   if (step === undefined && isTreeItem(dir)) return showItem(dir, dir);
   let stepDir = dir;
   if (step !== undefined || !fs.existsSync(path.join(dir, CHECKPOINT_METADATA_FILE))) {
-    const manager = new CheckpointManager(dir, { readOnly: true });
+    const manager = inspectManager(dir);
     const chosen = step ?? manager.latestStep();
     if (chosen === undefined) throw new CheckpointError(`ckpt show: ${dir} holds no checkpoint steps and no checkpoint tree`);
     if (!manager.allSteps().includes(chosen)) throw new CheckpointError(`ckpt show: step ${chosen} was not found in ${dir}. Available steps: [${manager.allSteps().join(", ")}]`);

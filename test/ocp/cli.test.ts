@@ -26,6 +26,9 @@ describe("tsnnx ckpt (CLI)", function () {
       await mngr.save(step, { args: ocp.args.StandardSave({ w: jax.numpy.array(new Float32Array(1000).fill(step), { shape: [10, 100] }) }), metrics: { loss: step / 10 } });
     }
     await mngr.close();
+    const prefixed = new ocp.CheckpointManager(path.join(dir, "prefixed"), { stepPrefix: "ckpt", stepFormatFixedLength: 4 });
+    await prefixed.save(12, { args: ocp.args.StandardSave({ b: 1 }) });
+    await prefixed.close();
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -36,6 +39,8 @@ describe("tsnnx ckpt (CLI)", function () {
     assert.match(lines[0], /^step\s+time\s+size\s+metrics$/);
     assert.match(lines[1], /^1\s+20\d\d-\d\d-\d\dT\S+Z\s+[\d.]+ KiB\s+\{"loss":0.1\}$/);
     assert.match(lines[2], /^2\s+.*\{"loss":0.2\}$/);
+    const prefixed = tsnnx("ckpt", "ls", path.join(dir, "prefixed"));
+    assert.match(prefixed.stdout, /\n12\s+20\d\d-/, prefixed.stderr);
   });
 
   it("show prints the stored tree of the latest step, or of a Python-written checkpoint", () => {
