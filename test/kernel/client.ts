@@ -37,6 +37,8 @@ async function freePorts(count: number): Promise<number[]> {
 
 export interface StartOptions {
   entry?: keyof typeof ENTRIES;
+  /** Any kernel's command line instead of an entry, with `{connection_file}` where the file goes (benchmarks compare kernels). */
+  argv?: string[];
   env?: Record<string, string>;
   /** Scratch Jupyter data dir (history lives there); a fresh one by default. */
   dataDir?: string;
@@ -44,13 +46,17 @@ export interface StartOptions {
 
 export class KernelClient {
   readonly session = randomUUID();
-  readonly shell = new zmq.Dealer({ routingId: this.session });
-  readonly stdin = new zmq.Dealer({ routingId: this.session });
-  readonly control = new zmq.Dealer();
-  readonly iopub = new zmq.Subscriber();
+  // Reconnect fast: the sockets connect before the kernel binds, and zeromq waits 100 ms between attempts by default.
+  readonly shell = new zmq.Dealer({ routingId: this.session, reconnectInterval: 5 });
+  readonly stdin = new zmq.Dealer({ routingId: this.session, reconnectInterval: 5 });
+  readonly control = new zmq.Dealer({ reconnectInterval: 5 });
+  readonly iopub = new zmq.Subscriber({ reconnectInterval: 5 });
   readonly iopubLog: WireMessage[] = [];
   readonly stdinLog: WireMessage[] = [];
   stderr = "";
+  /** From spawning the process to the first kernel_info_reply. */
+  startupMs = NaN;
+  firstReplyAt = NaN;
   exited: Promise<number | null>;
   #replies = new Map<string, (m: WireMessage) => void>();
   #iopubWaiters: (() => void)[] = [];
@@ -73,14 +79,17 @@ export class KernelClient {
       shell_port: shell, control_port: control, iopub_port: iopub, stdin_port: stdin, hb_port: hb,
     }));
     const dataDir = options.dataDir ?? join(dir, "data");
-    const child = spawn(process.execPath, [...ENTRIES[options.entry ?? "vm"], "-f", connectionFile], {
+    const [command, ...args] = options.argv?.map((a) => a.replace("{connection_file}", connectionFile)) ?? [process.execPath, ...ENTRIES[options.entry ?? "vm"], "-f", connectionFile];
+    const spawnedAt = performance.now();
+    const child = spawn(command, args, {
       cwd: REPO,
       env: { ...process.env, JUPYTER_DATA_DIR: dataDir, ...options.env },
-      stdio: ["ignore", "inherit", "pipe"],
+      stdio: ["ignore", "ignore", "pipe"],
     });
     const client = new KernelClient(key, ports, child, dataDir);
     client.#connect();
     await client.waitReady();
+    client.startupMs = client.firstReplyAt - spawnedAt;
     return client;
   }
 
@@ -178,6 +187,7 @@ export class KernelClient {
       const { msgId, reply } = await this.send("shell", "kernel_info_request", {});
       try {
         const r = await withTimeout(reply, Math.max(1, Math.min(2000, deadline - Date.now())), "kernel_info_reply");
+        if (Number.isNaN(this.firstReplyAt)) this.firstReplyAt = performance.now();
         await this.outputsOf(msgId, Math.max(1, Math.min(500, deadline - Date.now())));
         return r;
       } catch (error) {

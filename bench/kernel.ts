@@ -1,0 +1,116 @@
+/**
+ * Kernel latency over ZMQ from Node: start-up to the first kernel_info_reply,
+ * and the `1+1` execute round trip (request sent to execute_reply received),
+ * for the built tsnnx kernel against ipykernel (the shared venv's) and, when
+ * `npm install tslab` works in a temporary folder, tslab.
+ *
+ *   npm run build && npx tsx bench/kernel.ts [--rounds 200] [--starts 5]
+ *
+ * Goals: start-up < 300 ms, round trip < 1.5 ms.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { KernelClient, REPO, withTimeout } from "../test/kernel/client.js";
+
+const flag = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at < 0 ? fallback : Number(process.argv[at + 1]);
+};
+const ROUNDS = flag("rounds", 200);
+const STARTS = flag("starts", 5);
+
+interface Contender {
+  name: string;
+  argv: string[];
+  /** Cells run before timing (the first cell loads compilers). */
+  warmup: string[];
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Asks the kernel to shut down; kills it if it has not exited 5 s later (not every kernel exits on request). */
+async function stop(kernel: KernelClient): Promise<void> {
+  await withTimeout(kernel.shutdown(), 5000, "shutdown_reply").catch(() => undefined);
+  await withTimeout(kernel.exited, 5000, "exit").catch(() => undefined);
+  kernel.close();
+}
+
+async function measure(contender: Contender): Promise<{ startup: number[]; roundTrip: number[] }> {
+  const startup: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const kernel = await KernelClient.start({ argv: contender.argv });
+    startup.push(kernel.startupMs);
+    process.stderr.write(`${contender.name}: start ${i + 1}: ${kernel.startupMs.toFixed(0)} ms\n`);
+    if (i < STARTS - 1) {
+      await stop(kernel);
+      continue;
+    }
+    const execute = async (code: string): Promise<void> => {
+      const { reply } = await kernel.send("shell", "execute_request", { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+      const answer = await withTimeout(reply, 300000, `${contender.name}: reply to ${code}`);
+      if (answer.content.status !== "ok") throw new Error(`${contender.name}: ${code} failed: ${JSON.stringify(answer.content)}`);
+    };
+    for (const code of contender.warmup) await execute(code);
+    const roundTrip: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const started = performance.now();
+      await execute("1+1");
+      roundTrip.push(performance.now() - started);
+    }
+    await stop(kernel);
+    return { startup, roundTrip };
+  }
+  throw new Error("unreachable");
+}
+
+function tslabArgv(): string[] | undefined {
+  const dir = join(os.tmpdir(), "tsnnx-bench-tslab");
+  const bin = join(dir, "node_modules", "tslab", "bin", "tslab");
+  if (!existsSync(bin)) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefix", dir, "tslab@1"], { stdio: "ignore", timeout: 300000 });
+    } catch {
+      return undefined;
+    }
+  }
+  return existsSync(bin) ? [process.execPath, bin, "kernel", "--config-path", "{connection_file}"] : undefined;
+}
+
+const entry = join(REPO, "dist/src/kernel/main.js");
+if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+const python = execFileSync("bash", [join(REPO, "test/python/ensure-venv.sh")], { encoding: "utf8" }).trim();
+const vmKernel = join(REPO, "dist/test/kernel/vm-kernel.js");
+const contenders: Contender[] = [
+  { name: "tsnnx", argv: [process.execPath, entry, "-f", "{connection_file}"], warmup: ["1+1", "1+1"] },
+  { name: "tsnnx, `%typecheck off`", argv: [process.execPath, entry, "-f", "{connection_file}"], warmup: ["%typecheck off", "1+1"] },
+  // The protocol server alone: the test-only vm executor evaluates plain JavaScript.
+  { name: "tsnnx server + vm test executor", argv: [process.execPath, vmKernel, "-f", "{connection_file}"], warmup: ["1+1"] },
+  { name: "ipykernel", argv: [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], warmup: ["1+1"] },
+];
+const tslab = tslabArgv();
+if (tslab) contenders.push({ name: "tslab", argv: tslab, warmup: ["1+1", "1+1"] });
+
+const rows: string[] = [];
+for (const contender of contenders) {
+  let result: Awaited<ReturnType<typeof measure>>;
+  try {
+    result = await measure(contender);
+  } catch (error) {
+    rows.push(`| ${contender.name} | failed: ${(error as Error).message.split("\n")[0]} | | | |`);
+    continue;
+  }
+  const { startup, roundTrip } = result;
+  const s = [...startup].sort((a, b) => a - b);
+  const rt = [...roundTrip].sort((a, b) => a - b);
+  rows.push(`| ${contender.name} | ${quantile(s, 0.5).toFixed(0)} | ${s.map((v) => v.toFixed(0)).join(", ")} | ${quantile(rt, 0.5).toFixed(2)} | ${quantile(rt, 0.9).toFixed(2)} |`);
+}
+if (!tslab) rows.push("| tslab | (npm install tslab failed: not measured) | | | |");
+console.log(`\nKernel latency (${STARTS} starts, ${ROUNDS} round trips; goals: start-up < 300 ms, round trip < 1.5 ms)\n`);
+console.log("| kernel | start-up to kernel_info_reply, median ms | each start, ms | `1+1` round trip median ms | p90 ms |");
+console.log("|---|---|---|---|---|");
+for (const row of rows) console.log(row);
