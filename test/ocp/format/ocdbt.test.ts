@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ByteWriter } from "../../../src/ocp/format/bytes.js";
 import { encodeLeafNode } from "../../../src/ocp/format/ocdbt/btree.js";
 import { BTREE_NODE_MAGIC, encodeEncodedNode } from "../../../src/ocp/format/ocdbt/encoded-node.js";
-import { encodeManifest } from "../../../src/ocp/format/ocdbt/manifest.js";
+import { decodeManifest, encodeManifest } from "../../../src/ocp/format/ocdbt/manifest.js";
 import { openOcdbt } from "../../../src/ocp/format/ocdbt/reader.js";
 import { writeOcdbt } from "../../../src/ocp/format/ocdbt/writer.js";
 import { rejection, scratch } from "./helpers.js";
@@ -60,6 +60,19 @@ describe("ocp/format: OCDBT", () => {
     assert.equal(sizes[0], values.reduce((a, v) => a + v.bytes.length, 0));
     const db = await openOcdbt(dir);
     for (const v of values) assert.deepEqual(await db.get(v.key), v.bytes, v.key);
+  });
+
+  it("splits a big tree into leaves under an interior root", async function () {
+    this.timeout(60_000);
+    const dir = join(root, "two-level");
+    // 12000 inline values of 1000 bytes: about 12 MB of leaf data, more than one 8 MiB leaf holds.
+    const values = Array.from({ length: 12000 }, (_, i) => ({ key: `p.${String(i).padStart(5, "0")}/0`, bytes: pattern(1000, i) }));
+    await writeOcdbt(dir, values);
+    const manifest = await decodeManifest(await readFile(join(dir, "manifest.ocdbt")), "manifest");
+    assert.equal(manifest.latest?.root?.height, 1);
+    const db = await openOcdbt(dir);
+    assert.equal(db.keys().length, 12000);
+    for (const i of [0, 1, 5999, 6000, 11999]) assert.deepEqual(await db.get(values[i].key), values[i].bytes, values[i].key);
   });
 
   it("follows interior nodes, subtree prefixes, base paths and value offsets in shared data files", async () => {

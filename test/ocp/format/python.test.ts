@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import {
   decodeToTypedArray, encodeFromTypedArray, type HostArray, type LeafEntry, readPyTree, writePyTree,
 } from "../../../src/ocp/format/index.js";
+import { writeOcdbt } from "../../../src/ocp/format/ocdbt/writer.js";
 import { scratch } from "./helpers.js";
 
 const run = promisify(execFile);
@@ -108,6 +109,18 @@ describe("ocp/format: against the real Python Orbax", function () {
     const restored = JSON.parse(stdout);
     assert.deepEqual(restored.empty, { kind: "array", dtype: "float32", shape: [0, 4], values: [] });
     assert.deepEqual(restored.zero_d, { kind: "array", dtype: "int32", shape: [], values: [42] });
+  });
+
+  it("tensorstore reads an OCDBT database big enough to get leaves under an interior root", async () => {
+    const dir = join(root, "ts-two-level");
+    const value = (i: number) => Uint8Array.from({ length: 1000 }, (_, j) => (i * 7 + j) & 255);
+    const keys = Array.from({ length: 12000 }, (_, i) => `p.${String(i).padStart(5, "0")}/0`);
+    await writeOcdbt(dir, keys.map((key, i) => ({ key, bytes: value(i) })));
+    const probe = [0, 6000, 11999];
+    const { stdout } = await run(python, [INTEROP, "ocdbt", dir, ...probe.map((i) => keys[i])], { maxBuffer: 1 << 24 });
+    const got = JSON.parse(stdout) as { count: number; values: Record<string, string> };
+    assert.equal(got.count, 12000);
+    for (const i of probe) assert.equal(got.values[keys[i]], Buffer.from(value(i)).toString("hex"), keys[i]);
   });
 
   for (const useOcdbt of [true, false]) {

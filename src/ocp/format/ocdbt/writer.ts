@@ -3,13 +3,12 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { mapWithLimit } from "../concurrency.js";
 import { mkdirNamed, writeError, writeFileNamed } from "../file-errors.js";
-import { encodeLeafNode, type LeafValueToWrite } from "./btree.js";
+import { buildBtree, type EntryToWrite } from "./btree-build.js";
 import { encodeManifest } from "./manifest.js";
 
 /** tensorstore's defaults, which Orbax keeps. */
 const MAX_INLINE_VALUE_BYTES = 1024;
 const MAX_DECODED_NODE_BYTES = 100_000_000;
-const NODE_ZSTD_LEVEL = 1;
 const PARALLEL_FILES = 16;
 
 const utf8 = new TextEncoder();
@@ -79,8 +78,9 @@ async function writeParts(path: string, parts: Uint8Array[]): Promise<void> {
 
 /**
  * Writes a fresh single-version OCDBT database into `dir`: values over 1024
- * bytes go out of line, packed into data files; the rest inline in one
- * B+tree leaf, which has a data file of its own; then `manifest.ocdbt`.
+ * bytes go out of line, packed into data files; the rest inline in the
+ * B+tree (one leaf, or leaves under an interior root for big trees), whose
+ * nodes share a data file of their own; then `manifest.ocdbt`.
  * Returns the bytes written.
  */
 export async function writeOcdbt(
@@ -102,14 +102,10 @@ export async function writeOcdbt(
       offset += v.bytes.length;
     }
   });
-  const entries = sorted.map((v): { key: Uint8Array; value: LeafValueToWrite } => {
+  const entries = sorted.map((v): EntryToWrite => {
     const at = location.get(v.key);
     return { key: v.keyBytes, value: at ? { kind: "indirect", ...at, length: v.bytes.length } : { kind: "inline", bytes: v.bytes } };
   });
-  const decodedSize = entries.reduce((a, e) => a + e.key.length + (e.value.kind === "inline" ? e.value.bytes.length : 0) + 16, 0);
-  if (decodedSize > MAX_DECODED_NODE_BYTES) {
-    throw new Error(`OCDBT write to ${dir}: ${entries.length} entries need a ${decodedSize}-byte B+tree leaf, over the ${MAX_DECODED_NODE_BYTES}-byte node limit (multi-node trees are not written yet)`);
-  }
 
   let written = 0;
   await mapWithLimit(dataFiles, PARALLEL_FILES, async (f) => {
@@ -117,17 +113,18 @@ export async function writeOcdbt(
     written += f.size;
     for (const v of f.values) onValueWritten?.(v.key);
   });
-  const node = await encodeLeafNode(entries, dataFiles.map((f) => f.path), NODE_ZSTD_LEVEL);
   const nodePath = newDataFileName();
-  await writeFileNamed(join(dir, nodePath), node);
+  const tree = await buildBtree(entries, dataFiles.map((f) => f.path), nodePath);
+  await writeParts(join(dir, nodePath), tree.nodes);
+  const treeBytes = tree.nodes.reduce((a, n) => a + n.length, 0);
   const manifest = await encodeManifest({
     uuid: randomBytes(16),
     maxInlineValueBytes: MAX_INLINE_VALUE_BYTES,
     maxDecodedNodeBytes: MAX_DECODED_NODE_BYTES,
-    root: { height: 0, path: nodePath, offset: 0, length: node.length, numKeys: entries.length, numTreeBytes: node.length, numIndirectValueBytes: dataFiles.reduce((a, f) => a + f.size, 0) },
+    root: { ...tree.root, path: nodePath, numKeys: entries.length, numTreeBytes: treeBytes, numIndirectValueBytes: dataFiles.reduce((a, f) => a + f.size, 0) },
     commitTimeNs: BigInt(Date.now()) * 1_000_000n,
   });
   await writeFileNamed(join(dir, "manifest.ocdbt"), manifest);
   for (const v of sorted) if (!location.has(v.key)) onValueWritten?.(v.key);
-  return written + node.length + manifest.length;
+  return written + treeBytes + manifest.length;
 }

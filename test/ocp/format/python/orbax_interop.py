@@ -1,6 +1,7 @@
 """Holds tsnnx's Orbax format layer against the real Orbax (test helper, not product code).
 
   restore DIR                 restore DIR with PyTreeCheckpointer and print every leaf as JSON
+  ocdbt DIR KEY...            open DIR as an OCDBT kvstore with tensorstore; print the key count and the named values (hex)
   save DIR USE_OCDBT USE_ZARR3  save the reference tree with PyTreeCheckpointHandler
 """
 import json
@@ -11,6 +12,7 @@ import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
 import orbax.checkpoint as ocp
+import tensorstore as ts
 
 # int64 leaves must come back as int64 (without x64, jax narrows restored jax.Arrays to int32).
 jax.config.update("jax_enable_x64", True)
@@ -54,6 +56,10 @@ def main():
     command, directory = sys.argv[1], sys.argv[2]
     if command == "restore":
         print(json.dumps(flatten(ocp.PyTreeCheckpointer().restore(directory))))
+    elif command == "ocdbt":
+        kv = ts.KvStore.open({"driver": "ocdbt", "base": f"file://{directory}"}).result()
+        values = {key: kv.read(key.encode()).result().value.hex() for key in sys.argv[3:]}
+        print(json.dumps({"count": len(kv.list().result()), "values": values}))
     elif command == "save":
         use_ocdbt, use_zarr3 = sys.argv[3] == "1", sys.argv[4] == "1"
         tree = reference_tree()
