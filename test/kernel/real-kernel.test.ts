@@ -1,0 +1,80 @@
+/**
+ * The shipped kernel (server + the TypeScript executor) over ZMQ: the paths
+ * where the two meet: interrupts, stdin, late output, uncaught errors.
+ */
+import assert from "node:assert/strict";
+import { KernelClient, withTimeout, type WireMessage } from "./client.js";
+
+const ofType = (messages: WireMessage[], type: string) => messages.filter((m) => m.header.msg_type === type);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const resultText = (outputs: WireMessage[]) => ofType(outputs, "execute_result")[0]?.content.data["text/plain"];
+
+describe("tsnnx kernel with the TypeScript executor", function () {
+  this.timeout(300000);
+  let kernel: KernelClient;
+
+  before(async () => {
+    kernel = await KernelClient.start({ entry: "real" });
+    // The first cell loads the TypeScript compiler and jax-js.
+    assert.equal((await kernel.execute(`let kept: number = 41;`, {}, 240000)).reply.content.status, "ok");
+  });
+  after(async () => {
+    if (kernel) await withTimeout(kernel.shutdown(), 10000, "shutdown").catch(() => undefined);
+    kernel?.close();
+  });
+
+  it("interrupts a busy synchronous loop on interrupt_request, answering heartbeats meanwhile, and keeps state", async () => {
+    const looping = await kernel.send("shell", "execute_request", { code: `kept = 42; while (true) {}` });
+    await kernel.waitFor(() => kernel.iopubLog.some((m) => m.parent_header.msg_id === looping.msgId && m.header.msg_type === "execute_input"), 30000, "the loop to start");
+    await sleep(500);
+    assert.equal(await kernel.heartbeat(2000), true);
+    await kernel.request("control", "interrupt_request", {}, 10000);
+    const reply = await withTimeout(looping.reply, 10000, "reply of the interrupted loop");
+    assert.equal(reply.content.status, "error");
+    assert.equal(reply.content.ename, "KeyboardInterrupt");
+    assert.equal(resultText((await kernel.execute(`kept`)).outputs), "42");
+  });
+
+  it("interrupts a pending await and keeps state", async () => {
+    const waiting = await kernel.send("shell", "execute_request", { code: `kept = 43; await new Promise(() => {});` });
+    await kernel.waitFor(() => kernel.iopubLog.some((m) => m.parent_header.msg_id === waiting.msgId && m.header.msg_type === "execute_input"), 30000, "the cell to start");
+    await sleep(500);
+    await kernel.request("control", "interrupt_request", {}, 10000);
+    const reply = await withTimeout(waiting.reply, 10000, "reply of the interrupted await");
+    assert.equal(reply.content.ename, "KeyboardInterrupt");
+    assert.equal(resultText((await kernel.execute(`kept`)).outputs), "43");
+  });
+
+  it("routes input() through stdin when allowed", async () => {
+    const asking = await kernel.send("shell", "execute_request", { code: `const answer = await input("your name? ");`, allow_stdin: true });
+    await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === asking.msgId), 30000, "input_request", "stdin");
+    const request = kernel.stdinLog.find((m) => m.parent_header.msg_id === asking.msgId)!;
+    assert.deepEqual(request.content, { prompt: "your name? ", password: false });
+    await kernel.sendRaw("stdin", kernel.frames("input_reply", { value: "Grace" }).frames);
+    assert.equal((await asking.reply).content.status, "ok");
+    assert.equal(resultText((await kernel.execute(`answer`)).outputs), "'Grace'");
+    const refused = await kernel.execute(`await input("again? ")`, { allow_stdin: false });
+    assert.equal(refused.reply.content.status, "error");
+    assert.match(refused.reply.content.evalue, /allow_stdin is false/);
+  });
+
+  it("sends a timer's late output with the parent header of the cell that started it", async () => {
+    const starter = await kernel.execute(`setTimeout(() => console.log("late line"), 500);`);
+    const other = await kernel.execute(`1 + 1`);
+    await kernel.waitFor(() => kernel.iopubLog.some((m) => m.header.msg_type === "stream" && m.content.text.includes("late line")), 10000, "late output");
+    const late = kernel.iopubLog.find((m) => m.header.msg_type === "stream" && m.content.text.includes("late line"))!;
+    assert.equal(late.parent_header.msg_id, starter.msgId);
+    assert.notEqual(late.parent_header.msg_id, other.msgId);
+  });
+
+  it("survives an error thrown by a timer and reports it on the cell that started it", async () => {
+    const starter = await kernel.execute(`setTimeout(() => { throw new Error("timer boom"); }, 100);`);
+    await kernel.waitFor(
+      () => kernel.iopubLog.some((m) => m.parent_header.msg_id === starter.msgId && JSON.stringify(m.content).includes("timer boom")),
+      10000,
+      "the timer's error on its cell",
+    );
+    assert.equal(await kernel.heartbeat(2000), true);
+    assert.equal(resultText((await kernel.execute(`kept + 1`)).outputs), "44");
+  });
+});
