@@ -1,11 +1,14 @@
 /**
  * Runs notebooks the way CI users do, through the venv's `jupyter nbconvert
- * --execute` and `papermill`, writing the executed copy into the scratch
- * Jupyter folder (never over the committed notebook), and reads it back.
+ * --execute` and `papermill`, or tsnnx's own headless `tsnnx run`, writing the
+ * executed copy into the scratch Jupyter folder (never over the committed
+ * notebook), and reads it back.
  */
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { runVenvTool, type JupyterEnv } from "./jupyter.js";
+import { promisify } from "node:util";
+import { repoRoot, runVenvTool, type JupyterEnv } from "./jupyter.js";
 
 export interface NotebookOutput {
   output_type: "stream" | "execute_result" | "display_data" | "error";
@@ -110,6 +113,24 @@ export async function executeWithPapermill(
   if (options.kernelName) args.push("-k", options.kernelName);
   if (options.parameters) args.push("-y", JSON.stringify(options.parameters));
   await runVenvTool(jenv, "papermill", args, 20 * 60_000);
+  return readNotebook(output);
+}
+
+/** `tsnnx run NOTEBOOK --output OUT` (the built CLI, no Jupyter involved); returns the executed notebook. */
+export async function executeWithTsnnxRun(jenv: JupyterEnv, notebookFile: string): Promise<Notebook> {
+  const output = path.join(jenv.workDir, `${path.basename(notebookFile, ".ipynb")}.tsnnx-run.ipynb`);
+  const cli = path.join(repoRoot, "dist/src/cli.js");
+  try {
+    await promisify(execFile)(process.execPath, [cli, "run", notebookFile, "--output", output, "--quiet"], {
+      cwd: jenv.workDir,
+      env: jenv.env,
+      timeout: 20 * 60_000,
+      maxBuffer: 64 << 20,
+    });
+  } catch (error) {
+    const e = error as Error & { stdout?: string; stderr?: string };
+    throw new Error(`tsnnx run ${notebookFile} failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+  }
   return readNotebook(output);
 }
 

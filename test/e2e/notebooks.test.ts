@@ -1,6 +1,7 @@
 /**
  * The tutorial notebooks in notebooks/ run top to bottom on the tsnnx kernel
- * under nbconvert and papermill, and show what their text says they show.
+ * under nbconvert and papermill, and headless under `tsnnx run`, and show
+ * what their text says they show.
  * The executed copies go to a scratch folder; the committed files stay as they are.
  */
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ import {
   codeCells,
   executeWithNbconvert,
   executeWithPapermill,
+  executeWithTsnnxRun,
   executionProblems,
   readNotebook,
   type Notebook,
@@ -119,6 +121,12 @@ describe("tutorial notebooks on the tsnnx kernel", function () {
 
       it("runs under papermill", async function () {
         const executed = await executeWithPapermill(jenv, source);
+        assert.deepEqual(executionProblems(executed), []);
+        check(executed);
+      });
+
+      it("runs under tsnnx run (headless, without Jupyter)", async function () {
+        const executed = await executeWithTsnnxRun(jenv, source);
         assert.deepEqual(executionProblems(executed), []);
         check(executed);
       });
