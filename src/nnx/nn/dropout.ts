@@ -1,17 +1,22 @@
 /**
  * Dropout (Flax's nnx.Dropout): in training, zero each element with
  * probability `rate` and scale the rest by 1 / (1 - rate); the identity when
- * `deterministic` (set by `model.eval()`).
+ * `deterministic` (set by `model.eval()`). As in Flax, the layer keeps its own
+ * stream, forked from the `rngCollection` stream of the Rngs it was given
+ * (state paths `<layer>.rngs.key` / `.count`, Python's).
  */
 import * as jax from "@jax-js/jax";
 import { Module } from "../module.js";
-import { Rngs } from "../rnglib.js";
-import { checkArray, shapeText } from "./layer-errors.js";
+import { Rngs, RngStream } from "../rnglib.js";
+import { checkArray } from "./layer-errors.js";
 
 const np = jax.numpy;
 
+/** Where mask keys come from: an Rngs (its `rngCollection` stream), one stream, or a key. */
+export type DropoutRngs = Rngs | RngStream | jax.Array;
+
 export interface DropoutOptions {
-  rngs?: Rngs;
+  rngs?: Rngs | RngStream;
   deterministic?: boolean;
   /** Axes along which the same mask is shared. */
   broadcastDims?: number[];
@@ -24,20 +29,24 @@ export class Dropout extends Module {
   deterministic: boolean;
   readonly broadcastDims: readonly number[];
   readonly rngCollection: string;
-  rngs: Rngs | null;
+  rngs: RngStream | null;
 
   constructor(rate: number, { rngs, deterministic = false, broadcastDims = [], rngCollection = "dropout" }: DropoutOptions = {}) {
     super();
     if (!(rate >= 0 && rate <= 1)) throw new Error(`Dropout: rate must be in [0, 1], got ${rate}`);
-    if (rngs !== undefined && !(rngs instanceof Rngs)) throw new Error(`Dropout: options.rngs must be an nnx.Rngs, got ${String(rngs)}`);
+    if (rngs !== undefined && !(rngs instanceof Rngs) && !(rngs instanceof RngStream)) {
+      throw new Error(`Dropout: options.rngs must be an nnx.Rngs or RngStream, got ${String(rngs)}`);
+    }
     this.rate = rate;
     this.deterministic = deterministic;
     this.broadcastDims = [...broadcastDims];
     this.rngCollection = rngCollection;
-    this.rngs = rngs ?? null;
+    // Flax's RngStream.fork(): a new stream whose key is the next key of the given one.
+    const source = rngs instanceof Rngs ? rngs.stream(rngCollection) : rngs;
+    this.rngs = source ? new RngStream(source(), source.tag) : null;
   }
 
-  call(x: jax.Array, options: { deterministic?: boolean; rngs?: Rngs } = {}): jax.Array {
+  call(x: jax.Array, options: { deterministic?: boolean; rngs?: DropoutRngs } = {}): jax.Array {
     checkArray(this, null, x, "the input");
     if (this.rate === 0 || (options.deterministic ?? this.deterministic)) return x;
     if (this.rate === 1) {
@@ -52,8 +61,8 @@ export class Dropout extends Module {
     }
     const keepProb = 1 - this.rate;
     const maskShape = x.shape.map((d, i) => (this.broadcastDims.some((b) => (b < 0 ? b + x.ndim : b) === i) ? 1 : d));
-    if (maskShape.length !== x.ndim) throw new Error(`Dropout: bad broadcastDims for input shape ${shapeText(x)}`);
-    const keep = jax.random.bernoulli(rngs.stream(this.rngCollection)(), keepProb, maskShape);
+    const key = rngs instanceof Rngs ? rngs.stream(this.rngCollection)() : rngs instanceof RngStream ? rngs() : rngs;
+    const keep = jax.random.bernoulli(key, keepProb, maskShape);
     return np.where(keep, x.div(keepProb), 0);
   }
 }

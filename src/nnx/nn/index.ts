@@ -4,6 +4,6 @@ export type { Initializer } from "./initializers.js";
 export { Linear, type LinearOptions } from "./linear.js";
 export { Conv, type ConvOptions, type ConvPadding } from "./conv.js";
 export { BatchNorm, LayerNorm, type BatchNormOptions, type LayerNormOptions } from "./normalization.js";
-export { Dropout, type DropoutOptions } from "./dropout.js";
+export { Dropout, type DropoutOptions, type DropoutRngs } from "./dropout.js";
 export { Embed, type EmbedOptions } from "./embed.js";
 export * from "./activations.js";

@@ -78,6 +78,15 @@ describeEachDevice("nnx.nn against Flax NNX", () => {
     await assertMatches("ln.call", new nnx.LayerNorm(3, { rngs: new nnx.Rngs(0) }).call(batch()));
   });
 
+  it("Dropout forks its stream as Flax does, so the same seeds drop the same elements", async () => {
+    const drop = new nnx.Dropout(0.5, { rngs: new nnx.Rngs({ dropout: 3 }) });
+    assert.deepEqual(nnx.state(drop).flatState().map(([path]) => path.join(".")), ["rngs.count", "rngs.key"]);
+    await assertMatches("dropout.first", drop.call(np.ones([4, 8])));
+    await assertMatches("dropout.second", drop.call(np.ones([4, 8])));
+    const shared = new nnx.Dropout(0.25, { broadcastDims: [0], rngs: new nnx.Rngs({ params: 0, dropout: 9 }) });
+    await assertMatches("dropout.broadcast", shared.call(np.ones([4, 8])));
+  });
+
   it("initializers draw what jax.nn.initializers draws from the same key", async () => {
     const key = () => jax.random.key(3);
     await assertMatches("init.glorot_uniform", init.glorotUniform()(key(), [4, 5]));

@@ -46,6 +46,13 @@ out["bn.eval"] = flat(bn(batch))
 ln = nnx.LayerNorm(3, rngs=nnx.Rngs(0))
 out["ln.call"] = flat(ln(batch))
 
+drop = nnx.Dropout(0.5, rngs=nnx.Rngs(dropout=3))
+ones = jnp.ones((4, 8))
+out["dropout.first"] = flat(drop(ones))
+out["dropout.second"] = flat(drop(ones))
+shared = nnx.Dropout(0.25, broadcast_dims=(0,), rngs=nnx.Rngs(params=0, dropout=9))
+out["dropout.broadcast"] = flat(shared(ones))
+
 key = jax.random.key(3)
 init = jax.nn.initializers
 out["init.glorot_uniform"] = flat(init.glorot_uniform()(key, (4, 5)))
