@@ -4,8 +4,10 @@ import { Worker } from "node:worker_threads";
 /**
  * zstd on worker threads: numcodecs' wasm zstd runs one frame per call on one
  * core, so big chunks are spread over workers (tensorstore compresses on many
- * threads too). Workers are started on first use and unref'd while idle, so
- * they never keep the process alive.
+ * threads too). Workers are started on first use, unref'd while idle so they
+ * never keep the process alive, and ended after a few idle seconds: a wasm
+ * heap grown to hold a big chunk never shrinks, and a long-lived kernel
+ * should not keep it.
  */
 export type ZstdJob = { op: "compress"; level: number } | { op: "decompress" };
 
@@ -31,11 +33,24 @@ parentPort.on("message", async ({ id, op, level, bytes }) => {
 interface PoolWorker {
   worker: Worker;
   pending: Map<number, { resolve(b: Uint8Array): void; reject(e: Error): void }>;
+  idleTimer?: NodeJS.Timeout;
 }
 
 const POOL_SIZE = Math.max(1, Math.min(8, availableParallelism()));
+const IDLE_MS = 5000;
 const workers: PoolWorker[] = [];
 let nextId = 0;
+
+function leavePool(entry: PoolWorker): void {
+  const i = workers.indexOf(entry);
+  if (i >= 0) workers.splice(i, 1);
+}
+
+/** Ends an idle worker; it leaves the pool first, so no job is sent to a worker that is going away. */
+function retire(entry: PoolWorker): void {
+  leavePool(entry);
+  void entry.worker.terminate();
+}
 
 function startWorker(): PoolWorker {
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { numcodecs: import.meta.resolve("numcodecs") } });
@@ -43,14 +58,16 @@ function startWorker(): PoolWorker {
   const fail = (error: Error) => {
     for (const p of entry.pending.values()) p.reject(error);
     entry.pending.clear();
-    const i = workers.indexOf(entry);
-    if (i >= 0) workers.splice(i, 1);
+    leavePool(entry);
   };
   worker.on("message", (msg: { id: number; bytes?: Uint8Array; error?: string }) => {
     const p = entry.pending.get(msg.id);
     if (!p) return;
     entry.pending.delete(msg.id);
-    if (entry.pending.size === 0) worker.unref();
+    if (entry.pending.size === 0) {
+      worker.unref();
+      entry.idleTimer = setTimeout(() => retire(entry), IDLE_MS).unref();
+    }
     if (msg.error !== undefined) p.reject(new Error(msg.error));
     else p.resolve(msg.bytes!);
   });
@@ -75,6 +92,7 @@ export function runOnWorker(job: ZstdJob, bytes: Uint8Array): Promise<Uint8Array
   const entry = leastBusy();
   const id = nextId++;
   return new Promise((resolve, reject) => {
+    clearTimeout(entry.idleTimer);
     entry.pending.set(id, { resolve, reject });
     entry.worker.ref();
     entry.worker.postMessage({ id, op: job.op, level: job.op === "compress" ? job.level : 1, bytes });
