@@ -44,6 +44,20 @@ describe("kernel install", function () {
     assert.throws(() => runInstall(parseInstallArgs(["--name", "tsx-test", "--uninstall"]), { env }), /no kernelspec "tsx-test" in/);
   });
 
+  it("runs as `tsnnx install` through the CLI, pointing at the built kernel with this node", () => {
+    const dir = scratch();
+    const env = { ...process.env, PATH: join(dir, "empty-bin"), JUPYTER_DATA_DIR: join(dir, "data") };
+    const cli = () => execFileSync(process.execPath, ["--import", "tsx", join(REPO, "src/cli.ts"), "install", "--name", "via-cli"], { cwd: REPO, env, encoding: "utf8", stdio: "pipe" });
+    const entry = join(REPO, "dist/src/kernel/main.js");
+    if (!existsSync(entry)) {
+      assert.throws(cli, /the kernel is not built .* run `npm run build` first/s);
+      return;
+    }
+    assert.match(cli(), /installed kernelspec "via-cli"/);
+    const installed = JSON.parse(readFileSync(join(dir, "data", "kernels", "via-cli", "kernel.json"), "utf8"));
+    assert.deepEqual(installed.argv, [process.execPath, entry, "-f", "{connection_file}"]);
+  });
+
   it("refuses to uninstall a kernelspec that is not tsnnx's", () => {
     const dir = scratch();
     const foreign = join(dir, "data", "kernels", "python3");

@@ -64,6 +64,15 @@ describe("kernel protocol server (vm executor)", function () {
     assert.deepEqual(outputs[7].content, { wait: true });
   });
 
+  it("publishes output while the cell still blocks the main thread (iopub lives on the I/O thread)", async () => {
+    const cell = await kernel.send("shell", "execute_request", { code: `console.log("early"); const blockUntil = Date.now() + 1500; while (Date.now() < blockUntil) {}` });
+    let replied = false;
+    void cell.reply.then(() => (replied = true));
+    await kernel.waitFor(() => kernel.iopubLog.some((m) => m.parent_header.msg_id === cell.msgId && m.content.text === "early\n"), 5000, "early output");
+    assert.equal(replied, false, "the output arrived before the cell finished");
+    await cell.reply;
+  });
+
   it("reports errors as an error message and reply, and keeps working", async () => {
     const { outputs, reply } = await kernel.execute(`throw new TypeError("bad thing")`);
     assert.equal(reply.content.status, "error");
@@ -104,6 +113,14 @@ describe("kernel protocol server (vm executor)", function () {
     assert.equal(reply.content.status, "error");
     const after = await kernel.execute(`kept`);
     assert.equal(ofType(after.outputs, "execute_result")[0].content.data["text/plain"], "42");
+  });
+
+  it("also interrupts on a SIGINT sent to the process (interrupt_mode signal)", async () => {
+    const looping = await kernel.send("shell", "execute_request", { code: `keptBySignal = 1; while (true) {}` });
+    await sleep(300);
+    kernel.process.kill("SIGINT");
+    assert.equal((await withTimeout(looping.reply, 5000, "reply of the signalled loop")).content.status, "error");
+    assert.equal(ofType((await kernel.execute(`keptBySignal`)).outputs, "execute_result")[0].content.data["text/plain"], "1");
   });
 
   it("interrupts a pending await and keeps state", async () => {
@@ -172,9 +189,17 @@ describe("kernel protocol server (vm executor)", function () {
       await sleep(300);
       assert.equal(kernel.iopubLog.filter((m) => m.parent_header.msg_id === forged.msgId).length, 0);
     }
+    // Control is checked too (by the I/O thread): a forged interrupt gets no reply and stops nothing.
+    const forgedInterrupt = kernel.frames("interrupt_request", {}, { signature: "f".repeat(64) });
+    const running = await kernel.send("shell", "execute_request", { code: `const until = Date.now() + 600; while (Date.now() < until) {}; "finished"` });
+    await sleep(100);
+    await kernel.sendRaw("control", forgedInterrupt.frames);
+    assert.equal((await running.reply).content.status, "ok");
+    assert.equal(kernel.iopubLog.filter((m) => m.parent_header.msg_id === forgedInterrupt.msgId).length, 0);
     const check = await kernel.execute(`typeof forged`);
     assert.equal(ofType(check.outputs, "execute_result")[0].content.data["text/plain"], "'undefined'");
-    assert.equal(kernel.stderr.match(/bad or missing signature/g)?.length, 1);
+    assert.equal(kernel.stderr.match(/shell message with a bad or missing signature/g)?.length, 1);
+    assert.equal(kernel.stderr.match(/control message with a bad or missing signature/g)?.length, 1);
     assert.ok(!kernel.stderr.includes(kernel.key), "the key never appears in the log");
   });
 
