@@ -149,7 +149,7 @@ async function trainingRows(device: "wasm" | "webgpu"): Promise<string[]> {
     await run("nnx");
     await run("plain");
   }
-  const reps = quick ? 5 : 15;
+  const reps = quick ? 5 : 25;
   for (let i = 0; i < reps; i++) {
     const order = i % 2 ? (["nnx", "plain"] as const) : (["plain", "nnx"] as const);
     for (const name of order) times[name].push(await run(name));

@@ -12,8 +12,8 @@ const np = jax.numpy;
 
 /** Horner evaluation of a polynomial (highest coefficient first) at `w` (consumed). */
 function horner(coefficients: readonly number[], w: jax.Array): jax.Array {
-  let p: jax.Array = np.fullLike(w.ref, coefficients[0]!);
-  for (const c of coefficients.slice(1)) p = p.mul(w.ref).add(c);
+  let p = w.ref.mul(coefficients[0]!).add(coefficients[1]!);
+  for (const c of coefficients.slice(2)) p = p.mul(w.ref).add(c);
   w.dispose();
   return p;
 }
