@@ -30,6 +30,12 @@ export function incrementCount(count: jax.Array): jax.Array {
 export function countValue(count: jax.Array, user: string): number {
   const remembered = known.get(count);
   if (remembered !== undefined) return remembered;
+  if (!(count instanceof jax.Array)) {
+    throw new Error(
+      `${user}: a schedule is a JS function of the step number, which is unknown while jit or grad traces the update ` +
+        `(it would be frozen into the compiled program); run the optimizer update outside nnx.jit, or use a constant learning rate there`,
+    );
+  }
   let value: number;
   try {
     value = Number(count.ref.dataSync()[0]);

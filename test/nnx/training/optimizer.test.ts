@@ -104,6 +104,17 @@ describeEachDevice("nnx.Optimizer", () => {
     assertClose(await run(true), eager, 1e-5, "jit vs eager");
   });
 
+  it("refuses a learning-rate schedule inside nnx.jit, saying why", () => {
+    const model = linear();
+    const optimizer = new nnx.Optimizer(model, optax.adam((step) => 0.1 / (1 + step)));
+    const step = nnx.jit((m: nnx.Linear, o: nnx.Optimizer, input: jax.Array) => {
+      o.update(m, nnx.grad(sumLoss)(m, input) as nnx.State);
+      return np.zeros([1]);
+    });
+    assert.throws(() => step(model, optimizer, x()), /scaleBySchedule: a schedule is a JS function of the step number, which is unknown while jit or grad traces the update/);
+    step.dispose();
+  });
+
   it("rejects grads that do not match the model, naming the paths", () => {
     const model = linear();
     const optimizer = new nnx.Optimizer(model, optax.sgd(0.1));
