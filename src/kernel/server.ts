@@ -98,8 +98,14 @@ export class KernelServer {
       });
       this.#io.on("error", reject);
     });
+    // Shell does not wait for the I/O thread (it needs tens of ms to load zeromq): what is
+    // posted to it meanwhile is queued, and nobody can have subscribed to iopub before it binds.
+    ioReady.catch((error: Error) => {
+      log(error.message);
+      process.exit(1);
+    });
     const { connection } = this.options;
-    await Promise.all([this.#shell.bind(endpoint(connection, "shell")), this.#stdin.bind(endpoint(connection, "stdin")), ioReady]);
+    await Promise.all([this.#shell.bind(endpoint(connection, "shell")), this.#stdin.bind(endpoint(connection, "stdin"))]);
     this.#publish(undefined, "status", { execution_state: "starting" });
     void this.#receiveShell();
     void this.#receiveStdin();

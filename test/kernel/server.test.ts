@@ -198,6 +198,8 @@ describe("kernel protocol server (vm executor)", function () {
     assert.equal(kernel.iopubLog.filter((m) => m.parent_header.msg_id === forgedInterrupt.msgId).length, 0);
     const check = await kernel.execute(`typeof forged`);
     assert.equal(ofType(check.outputs, "execute_result")[0].content.data["text/plain"], "'undefined'");
+    // The log line travels through a pipe: give it a moment.
+    for (let waited = 0; waited < 5000 && !/control message with a bad/.test(kernel.stderr); waited += 50) await sleep(50);
     assert.equal(kernel.stderr.match(/shell message with a bad or missing signature/g)?.length, 1);
     assert.equal(kernel.stderr.match(/control message with a bad or missing signature/g)?.length, 1);
     assert.ok(!kernel.stderr.includes(kernel.key), "the key never appears in the log");
