@@ -4,7 +4,7 @@
  * for the built tsnnx kernel against ipykernel (the shared venv's) and, when
  * `npm install tslab` works in a temporary folder, tslab.
  *
- *   npm run build && npx tsx bench/kernel.ts [--rounds 200] [--starts 5]
+ *   npm run build && npx tsx bench/kernel.ts [--rounds 200] [--starts 5] [--only NAME]
  *
  * Goals: start-up < 300 ms, round trip < 1.5 ms.
  */
@@ -92,25 +92,37 @@ const contenders: Contender[] = [
   { name: "tsnnx server + vm test executor", argv: [process.execPath, vmKernel, "-f", "{connection_file}"], warmup: ["1+1"] },
   { name: "ipykernel", argv: [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], warmup: ["1+1"] },
 ];
-const tslab = tslabArgv();
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+const tslab = only === undefined || "tslab".includes(only) ? tslabArgv() : undefined;
 if (tslab) contenders.push({ name: "tslab", argv: tslab, warmup: ["1+1", "1+1"] });
 
-const rows: string[] = [];
-for (const contender of contenders) {
-  let result: Awaited<ReturnType<typeof measure>>;
-  try {
-    result = await measure(contender);
-  } catch (error) {
-    rows.push(`| ${contender.name} | failed: ${(error as Error).message.split("\n")[0]} | | | |`);
-    continue;
-  }
-  const { startup, roundTrip } = result;
-  const s = [...startup].sort((a, b) => a - b);
-  const rt = [...roundTrip].sort((a, b) => a - b);
-  rows.push(`| ${contender.name} | ${quantile(s, 0.5).toFixed(0)} | ${s.map((v) => v.toFixed(0)).join(", ")} | ${quantile(rt, 0.5).toFixed(2)} | ${quantile(rt, 0.9).toFixed(2)} |`);
+interface Row {
+  name: string;
+  startupMedian: number;
+  starts: number[];
+  roundTripMedian: number;
+  roundTripP90: number;
 }
-if (!tslab) rows.push("| tslab | (npm install tslab failed: not measured) | | | |");
-console.log(`\nKernel latency (${STARTS} starts, ${ROUNDS} round trips; goals: start-up < 300 ms, round trip < 1.5 ms)\n`);
-console.log("| kernel | start-up to kernel_info_reply, median ms | each start, ms | `1+1` round trip median ms | p90 ms |");
-console.log("|---|---|---|---|---|");
-for (const row of rows) console.log(row);
+const rows: Row[] = [];
+const failures: string[] = [];
+for (const contender of contenders.filter((c) => only === undefined || c.name.includes(only))) {
+  try {
+    const { startup, roundTrip } = await measure(contender);
+    const s = [...startup].sort((a, b) => a - b);
+    const rt = [...roundTrip].sort((a, b) => a - b);
+    rows.push({ name: contender.name, startupMedian: quantile(s, 0.5), starts: s, roundTripMedian: quantile(rt, 0.5), roundTripP90: quantile(rt, 0.9) });
+  } catch (error) {
+    failures.push(`| ${contender.name} | failed: ${(error as Error).message.split("\n")[0]} | | | | | |`);
+  }
+}
+if (!tslab && only === undefined) failures.push("| tslab | not measured (npm install tslab failed) | | | | | |");
+// ipykernel, measured in this same run, is the reference the ratios are taken against.
+const reference = rows.find((row) => row.name === "ipykernel");
+const ratio = (value: number, base: number | undefined) => (base === undefined ? "" : `${(value / base).toFixed(2)}x`);
+console.log(`\nKernel latency (${STARTS} starts, ${ROUNDS} round trips; load average ${os.loadavg()[0].toFixed(1)} on ${os.availableParallelism()} cores; goals: start-up < 300 ms, round trip < 1.5 ms)\n`);
+console.log("| kernel | start-up to kernel_info_reply, median ms | vs ipykernel | each start, ms | `1+1` round trip, median ms | vs ipykernel | p90 ms |");
+console.log("|---|---|---|---|---|---|---|");
+for (const row of rows) {
+  console.log(`| ${row.name} | ${row.startupMedian.toFixed(0)} | ${ratio(row.startupMedian, reference?.startupMedian)} | ${row.starts.map((v) => v.toFixed(0)).join(", ")} | ${row.roundTripMedian.toFixed(2)} | ${ratio(row.roundTripMedian, reference?.roundTripMedian)} | ${row.roundTripP90.toFixed(2)} |`);
+}
+for (const failure of failures) console.log(failure);
