@@ -4,7 +4,7 @@
  * 1. One Adam training step of an MLP 784-512-512-10 (batch 128) written with
  *    nnx.Module + nnx.Optimizer + nnx.valueAndGrad, against the same step in
  *    plain jax-js (valueAndGrad over a list of arrays + Adam by hand). Goal:
- *    ratio <= 1.05.
+ *    ratio <= 1.05. Also both under jit (nnx.jit vs jax.jit), for information.
  * 2. f32 matmul GFLOP/s at 512 and 1024 on each initialised device; wasm with
  *    every core here and with one thread in a child process (TSNNX_THREADS=1).
  * 3. nnx.evalShape of a ~1e9-parameter transformer: ms and RSS growth. Goals:
@@ -53,7 +53,7 @@ async function matmulGflops(n: number, reps: number): Promise<number> {
 async function matmulRows(label: string, device: "wasm" | "webgpu"): Promise<string[]> {
   jax.defaultDevice(device);
   const reps = quick ? 3 : 7;
-  return [`| matmul f32 GFLOP/s, ${label} | ${(await matmulGflops(512, reps)).toFixed(1)} | ${(await matmulGflops(1024, reps)).toFixed(1)} |`];
+  return [`| ${label} | ${(await matmulGflops(512, reps)).toFixed(1)} | ${(await matmulGflops(1024, reps)).toFixed(1)} |`];
 }
 
 // ---------- 1. training step ----------
@@ -134,36 +134,118 @@ function plainVariant(x: jax.Array, labels: jax.Array): TrainVariant {
   };
 }
 
+/** The nnx step under nnx.jit. */
+function nnxJitVariant(x: jax.Array, labels: jax.Array): TrainVariant {
+  const model = new MLP([784, 512, 512, 10], new nnx.Rngs(0));
+  const optimizer = new nnx.Optimizer(model, optax.adam(1e-3));
+  const loss = (m: MLP, input: jax.Array, y: jax.Array) => crossEntropy(m.call(input), y);
+  const step = nnx.jit((m: MLP, o: nnx.Optimizer, input: jax.Array, y: jax.Array) => {
+    const [value, grads] = nnx.valueAndGrad(loss)(m, input, y);
+    o.update(m, grads as nnx.State);
+    return value as jax.Array;
+  });
+  return {
+    step: () => step(model, optimizer, x.ref, labels.ref),
+    dispose() {
+      step.dispose();
+      for (const [, v] of nnx.state([model, optimizer]).flatState()) (v as nnx.Variable).dispose();
+    },
+  };
+}
+
+/** The plain step under jax.jit: state in, state out; the step count is an array so one program serves every step. */
+function plainJitVariant(x: jax.Array, labels: jax.Array): TrainVariant {
+  const model = new MLP([784, 512, 512, 10], new nnx.Rngs(0));
+  let params = model.layers.flatMap((l) => [l.kernel.value, l.bias!.value]);
+  for (const l of model.layers) {
+    l.kernel.dispose();
+    l.bias!.dispose();
+  }
+  let mu = params.map((p) => np.zeros(p.shape));
+  let nu = params.map((p) => np.zeros(p.shape));
+  let count = np.array(0, { dtype: np.int32 });
+  const [lr, b1, b2, eps] = [1e-3, 0.9, 0.999, 1e-8];
+  const forward = (ps: jax.Array[], input: jax.Array, y: jax.Array) => {
+    let h = input;
+    for (let i = 0; i < ps.length; i += 2) {
+      h = np.matmul(h, ps[i]!).add(ps[i + 1]!);
+      if (i + 2 < ps.length) h = nnx.relu(h);
+    }
+    return crossEntropy(h, y);
+  };
+  const step = jax.jit((ps: jax.Array[], ms: jax.Array[], vs: jax.Array[], c: jax.Array, input: jax.Array, y: jax.Array) => {
+    const [value, grads] = jax.valueAndGrad(forward)(ps.map((p) => p.ref), input, y);
+    const next = c.add(1);
+    const t = next.ref.astype(np.float32);
+    const c1 = np.power(b1, t.ref).neg().add(1);
+    const c2 = np.power(b2, t).neg().add(1);
+    const m2 = ms.map((m, i) => m.mul(b1).add(grads[i]!.ref.mul(1 - b1)));
+    const v2 = vs.map((v, i) => v.mul(b2).add(np.square(grads[i]!).mul(1 - b2)));
+    const p2 = ps.map((p, i) => p.sub(m2[i]!.ref.div(c1.ref).div(np.sqrt(v2[i]!.ref.div(c2.ref)).add(eps)).mul(lr)));
+    c1.dispose();
+    c2.dispose();
+    return [value, p2, m2, v2, next] as [jax.Array, jax.Array[], jax.Array[], jax.Array[], jax.Array];
+  });
+  return {
+    step() {
+      const [value, p2, m2, v2, next] = step(params, mu, nu, count, x.ref, labels.ref);
+      [params, mu, nu, count] = [p2, m2, v2, next];
+      return value;
+    },
+    dispose() {
+      step.dispose();
+      jax.tree.dispose([params, mu, nu, count]);
+    },
+  };
+}
+
 async function trainingRows(device: "wasm" | "webgpu"): Promise<string[]> {
   jax.defaultDevice(device);
   const x = jax.random.normal(jax.random.key(3), [128, 784]);
   const labels = nnx.oneHot(jax.random.randint(jax.random.key(4), { minval: 0, maxval: 10, shape: [128] }), 10);
-  const variants = { nnx: nnxVariant(x, labels), plain: plainVariant(x, labels) };
-  const times: Record<keyof typeof variants, number[]> = { nnx: [], plain: [] };
+  const variants = {
+    nnx: nnxVariant(x, labels),
+    plain: plainVariant(x, labels),
+    nnxJit: nnxJitVariant(x, labels),
+    plainJit: plainJitVariant(x, labels),
+  };
+  const times: Record<keyof typeof variants, number[]> = { nnx: [], plain: [], nnxJit: [], plainJit: [] };
+  const cpu: Record<keyof typeof variants, number[]> = { nnx: [], plain: [], nnxJit: [], plainJit: [] };
+  // Wall time, and process CPU time (all threads): the latter shows the work done even when other processes load the machine.
   const run = async (name: keyof typeof variants) => {
+    const c = process.cpuUsage();
     const t = performance.now();
     await variants[name].step().data(); // the loss read waits for the whole step
-    return performance.now() - t;
+    const wall = performance.now() - t;
+    const used = process.cpuUsage(c);
+    return [wall, (used.user + used.system) / 1000] as const;
   };
-  for (let i = 0; i < 3; i++) {
-    await run("nnx");
-    await run("plain");
-  }
+  const names = Object.keys(variants) as (keyof typeof variants)[];
+  for (let i = 0; i < 3; i++) for (const name of names) await run(name); // warm-up: compile kernels and programs
   const reps = quick ? 5 : 25;
   for (let i = 0; i < reps; i++) {
-    const order = i % 2 ? (["nnx", "plain"] as const) : (["plain", "nnx"] as const);
-    for (const name of order) times[name].push(await run(name));
+    const order = i % 2 ? names : [...names].reverse();
+    for (const name of order) {
+      const [wall, cpuMs] = await run(name);
+      times[name].push(wall);
+      cpu[name].push(cpuMs);
+    }
   }
-  variants.nnx.dispose();
-  variants.plain.dispose();
+  for (const name of names) variants[name].dispose();
   x.dispose();
   labels.dispose();
-  const a = median(times.nnx);
-  const b = median(times.plain);
+  const [a, b, aj, bj] = names.map((name) => median(times[name]));
+  const [ac, bc, ajc, bjc] = names.map((name) => median(cpu[name]));
+  const row = (label: string, wall: number, cpuMs: number) => `| ${label}, ${device} | ${wall.toFixed(1)} | ${cpuMs.toFixed(1)} |`;
+  const ratio = (label: string, x: number, y: number, xc: number, yc: number) =>
+    `| ${label}, ${device} | ${(x / y).toFixed(3)} | ${(xc / yc).toFixed(3)} |`;
   return [
-    `| train step MLP 784-512-512-10 b128 Adam, nnx (ms), ${device} | ${a.toFixed(1)} | |`,
-    `| train step, plain jax-js + hand Adam (ms), ${device} | ${b.toFixed(1)} | |`,
-    `| ratio nnx / plain, ${device} (goal <= 1.05) | ${(a / b).toFixed(3)} | |`,
+    row("train step MLP 784-512-512-10 b128 Adam, nnx (ms: wall / cpu)", a!, ac!),
+    row("train step, plain jax-js + hand Adam (ms: wall / cpu)", b!, bc!),
+    ratio("ratio nnx / plain (goal <= 1.05; wall / cpu)", a!, b!, ac!, bc!),
+    row("train step under nnx.jit (ms: wall / cpu)", aj!, ajc!),
+    row("train step, plain under jax.jit (ms: wall / cpu)", bj!, bjc!),
+    ratio("ratio nnx.jit / jax.jit (wall / cpu)", aj!, bj!, ajc!, bjc!),
   ];
 }
 
@@ -215,18 +297,22 @@ async function evalShapeRows(): Promise<string[]> {
       .reduce((n, [, leaf]) => n + ((leaf as nnx.Variable<{ size?: number }>).raw.size ?? 0), 0);
   const params = count(build());
   const times: number[] = [];
+  const cpu: number[] = [];
   const growth: number[] = [];
   for (let i = 0; i < (quick ? 3 : 7); i++) {
     gc();
     const rss = process.memoryUsage().rss;
+    const c = process.cpuUsage();
     const t = performance.now();
     const model = build();
     times.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000);
     growth.push((process.memoryUsage().rss - rss) / 2 ** 20);
     void model;
   }
   return [
-    `| evalShape transformer (${(params / 1e9).toFixed(3)}e9 params), ms (goal < 100) | ${median(times).toFixed(1)} | |`,
+    `| evalShape transformer (${(params / 1e9).toFixed(3)}e9 params), ms (goal < 100) | ${median(times).toFixed(1)} | ${median(cpu).toFixed(1)} |`,
     `| evalShape RSS growth, MB (goal < 50) | ${median(growth).toFixed(1)} | |`,
   ];
 }
@@ -239,20 +325,22 @@ if (process.argv.includes("--matmul-child")) {
   console.log(JSON.stringify(rows));
 } else {
   const report = await initRuntime();
-  const rows: string[] = [];
+  const matmul: string[] = [];
   const child = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--matmul-child", ...(quick ? ["--quick"] : [])], {
     env: { ...process.env, TSNNX_THREADS: "1", TSNNX_DEVICE: "wasm" },
     encoding: "utf8",
   });
   if (child.status !== 0) throw new Error(`the one-thread matmul child failed: ${child.stderr}`);
-  rows.push(...(JSON.parse(child.stdout.trim().split("\n").pop()!) as string[]));
-  rows.push(...(await matmulRows(`wasm, ${report.wasmThreads} thread${report.wasmThreads === 1 ? "" : "s"}`, "wasm")));
-  if (report.initialized.includes("webgpu")) rows.push(...(await matmulRows(`webgpu (${report.adapter?.description ?? "?"})`, "webgpu")));
-  rows.push(...(await trainingRows(report.device)));
-  rows.push(...(await evalShapeRows()));
+  matmul.push(...(JSON.parse(child.stdout.trim().split("\n").pop()!) as string[]));
+  matmul.push(...(await matmulRows(`wasm, ${report.wasmThreads} thread${report.wasmThreads === 1 ? "" : "s"}`, "wasm")));
+  if (report.initialized.includes("webgpu")) matmul.push(...(await matmulRows(`webgpu (${report.adapter?.description ?? "?"})`, "webgpu")));
+  const measures = [...(await trainingRows(report.device)), ...(await evalShapeRows())];
   jax.defaultDevice(report.device);
-  console.log(`\ntsnnx runtime benchmark — default device ${report.device} (${report.reason}), node ${process.version}\n`);
-  console.log("| measure | 512 / value | 1024 |");
+  console.log(`\ntsnnx runtime benchmark: default device ${report.device} (${report.reason}), node ${process.version}\n`);
+  console.log("| matmul f32, GFLOP/s | 512 | 1024 |");
   console.log("|---|---|---|");
-  for (const row of rows) console.log(row);
+  for (const row of matmul) console.log(row);
+  console.log("\n| measure | median (wall) | median (process CPU) |");
+  console.log("|---|---|---|");
+  for (const row of measures) console.log(row);
 }
