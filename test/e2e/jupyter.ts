@@ -163,11 +163,12 @@ export async function runVenvTool(
   tool: string,
   args: string[],
   timeoutMs: number,
+  extraEnv: NodeJS.ProcessEnv = {},
 ): Promise<{ stdout: string; stderr: string }> {
   const executable = path.join(jenv.binDir, tool);
   if (!existsSync(executable)) throw new Error(`${tool} is not installed in the venv (${executable} is missing)`);
   try {
-    return await run(executable, args, { env: jenv.env, cwd: jenv.workDir, timeout: timeoutMs, maxBuffer: 64 << 20 });
+    return await run(executable, args, { env: { ...jenv.env, ...extraEnv }, cwd: jenv.workDir, timeout: timeoutMs, maxBuffer: 64 << 20 });
   } catch (error) {
     const e = error as Error & { stdout?: string; stderr?: string };
     // The interesting part of a Python traceback is at its end.

@@ -86,10 +86,16 @@ export function executionProblems(notebook: Notebook): string[] {
 
 const cellTimeoutSeconds = 600;
 
+/** Options of one run: `env` adds variables for the kernel (it inherits the runner's environment). */
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Names the executed copy, `<notebook>.<label>.ipynb`, so that runs do not overwrite each other. */
+  label?: string;
+}
+
 /** `jupyter nbconvert --to notebook --execute`; returns the executed notebook. */
-export async function executeWithNbconvert(jenv: JupyterEnv, notebookFile: string, kernelName?: string): Promise<Notebook> {
-  const stem = path.basename(notebookFile, ".ipynb");
-  const output = `${stem}.nbconvert`;
+export async function executeWithNbconvert(jenv: JupyterEnv, notebookFile: string, options: RunOptions = {}): Promise<Notebook> {
+  const output = `${path.basename(notebookFile, ".ipynb")}.${options.label ?? "nbconvert"}`;
   const args = [
     "nbconvert", "--to", "notebook", "--execute",
     `--ExecutePreprocessor.timeout=${cellTimeoutSeconds}`,
@@ -97,8 +103,7 @@ export async function executeWithNbconvert(jenv: JupyterEnv, notebookFile: strin
     "--output", output,
     notebookFile,
   ];
-  if (kernelName) args.push(`--ExecutePreprocessor.kernel_name=${kernelName}`);
-  await runVenvTool(jenv, "jupyter", args, 20 * 60_000);
+  await runVenvTool(jenv, "jupyter", args, 20 * 60_000, options.env);
   return readNotebook(path.join(jenv.workDir, `${output}.ipynb`));
 }
 
@@ -106,13 +111,12 @@ export async function executeWithNbconvert(jenv: JupyterEnv, notebookFile: strin
 export async function executeWithPapermill(
   jenv: JupyterEnv,
   notebookFile: string,
-  options: { kernelName?: string; parameters?: Record<string, unknown> } = {},
+  options: RunOptions & { parameters?: Record<string, unknown> } = {},
 ): Promise<Notebook> {
-  const output = path.join(jenv.workDir, `${path.basename(notebookFile, ".ipynb")}.papermill.ipynb`);
+  const output = path.join(jenv.workDir, `${path.basename(notebookFile, ".ipynb")}.${options.label ?? "papermill"}.ipynb`);
   const args = [notebookFile, output, "--execution-timeout", String(cellTimeoutSeconds), "--no-progress-bar"];
-  if (options.kernelName) args.push("-k", options.kernelName);
   if (options.parameters) args.push("-y", JSON.stringify(options.parameters));
-  await runVenvTool(jenv, "papermill", args, 20 * 60_000);
+  await runVenvTool(jenv, "papermill", args, 20 * 60_000, options.env);
   return readNotebook(output);
 }
 

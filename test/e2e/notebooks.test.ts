@@ -23,6 +23,7 @@ import {
   type Notebook,
 } from "./notebook-run.js";
 import { installTsnnxKernel, tsnnxKernelName } from "./tsnnx-kernelspec.js";
+import { testDevices } from "../helpers/devices.js";
 
 const notebooksDir = path.join(repoRoot, "notebooks");
 
@@ -72,8 +73,8 @@ function checkCheckpointing(notebook: Notebook): void {
   assert.equal(existsSync(path.join(os.tmpdir(), folder)), false, "the notebook removes its checkpoints");
 }
 
-const notebooks: { file: string; check: (notebook: Notebook) => void }[] = [
-  { file: "01-quickstart.ipynb", check: checkQuickstart },
+const notebooks: { file: string; check: (notebook: Notebook) => void; devicePrintedBy?: string }[] = [
+  { file: "01-quickstart.ipynb", check: checkQuickstart, devicePrintedBy: "quickstart-02" },
   { file: "02-checkpointing.ipynb", check: checkCheckpointing },
 ];
 
@@ -91,7 +92,7 @@ describe("tutorial notebooks on the tsnnx kernel", function () {
     if (jenv) await removeJupyterEnv(jenv);
   });
 
-  for (const { file, check } of notebooks) {
+  for (const { file, check, devicePrintedBy } of notebooks) {
     const source = path.join(notebooksDir, file);
 
     describe(file, function () {
@@ -123,6 +124,17 @@ describe("tutorial notebooks on the tsnnx kernel", function () {
         const executed = await executeWithPapermill(jenv, source);
         assert.deepEqual(executionProblems(executed), []);
         check(executed);
+      });
+
+      it("runs on webgpu (TSNNX_DEVICE=webgpu) under jupyter nbconvert --execute", async function () {
+        if (!testDevices.includes("webgpu")) {
+          console.log("      skipped: no WebGPU adapter on this machine");
+          this.skip();
+        }
+        const executed = await executeWithNbconvert(jenv, source, { env: { TSNNX_DEVICE: "webgpu" }, label: "webgpu" });
+        assert.deepEqual(executionProblems(executed), []);
+        check(executed);
+        if (devicePrintedBy) assert.match(cellStdout(cellById(executed, devicePrintedBy)), /^default device: webgpu\n/);
       });
 
       it("runs under tsnnx run (headless, without Jupyter)", async function () {
