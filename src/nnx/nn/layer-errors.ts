@@ -23,10 +23,6 @@ export function shapeText(x: { shape: readonly number[] }): string {
   return `[${x.shape.join(", ")}]`;
 }
 
-export function isFloatDtype(dtype: jax.DType): boolean {
-  return dtype === "float32" || dtype === "float64" || dtype === "float16";
-}
-
 /** An error for a non-array argument, so jax-js never sees it. */
 export function checkArray(layer: object, variable: Variable<unknown> | null, x: unknown, what: string): asserts x is jax.Array {
   if (typeof x !== "object" || x === null || !("shape" in x) || !("dtype" in x)) {
