@@ -52,10 +52,9 @@ describe("ocp/format: Orbax's compatibility fixtures", () => {
     });
   }
 
-  it("reads custom_metadata from _METADATA when present", async () => {
+  it("reads the fixture's null custom_metadata as absent (StandardCheckpointer keeps it in _CHECKPOINT_METADATA)", async () => {
     const dir = folders.find((d) => d.includes("v0_checkpoints/direct_checkpoint/checkpoint_metadata_present/pytree_checkpointable_has_metadata"))!;
     const meta = await readPyTreeMetadata(dir);
-    // StandardCheckpointer puts custom_metadata in _CHECKPOINT_METADATA; the item's _METADATA holds null.
     assert.equal(meta.customMetadata, undefined);
   });
 
