@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import * as jax from "@jax-js/jax";
-import { describeEachDevice } from "../helpers/devices.js";
+import { describeEachDevice, testDevices } from "../helpers/devices.js";
 import { ShapeDtypeStruct } from "../../src/runtime/shape-dtype.js";
 import { pytreeNode, type PytreeChildren, type TreeKey } from "../../src/runtime/pytree.js";
 import * as ocp from "../../src/ocp/index.js";
@@ -114,6 +114,17 @@ describeEachDevice("ocp.StandardCheckpointer round trips", (device) => {
     await assert.rejects(ckptr.save(path.join(dir, "bad"), { kept, shape: new ShapeDtypeStruct([1], jax.DType.Float32) }), /save .*bad: Cannot save the leaf at "shape": it is a ShapeDtypeStruct/);
     assert.equal(kept.refCount, 1, "a refused save holds nothing");
     assert.equal(fs.existsSync(path.join(dir, "bad")), false);
+  });
+
+  it("restores onto the device of a template array, and onto the default device for a ShapeDtypeStruct", async () => {
+    const ckptr = new ocp.StandardCheckpointer();
+    await ckptr.save(path.join(dir, "c"), { a: np.array(new Float32Array([1, 2])), b: np.array(new Float32Array([3])) });
+    const other = testDevices.find((d) => d !== device) ?? device;
+    const template = { a: np.zeros([2], { device: other }), b: new ShapeDtypeStruct([1], jax.DType.Float32) };
+    const out = (await ckptr.restore(path.join(dir, "c"), template)) as { a: jax.Array; b: jax.Array };
+    assert.equal(out.a.device, other);
+    assert.equal(out.b.device, device);
+    assert.deepEqual(await values(out.a), [1, 2]);
   });
 
   it("refuses to overwrite an existing checkpoint unless forced", async () => {
