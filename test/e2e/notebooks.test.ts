@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createJupyterEnv, removeJupyterEnv, repoRoot, type JupyterEnv } from "./jupyter.js";
+import { createJupyterEnv, removeJupyterEnv, repoRoot, runVenvTool, type JupyterEnv } from "./jupyter.js";
 import {
   cellById,
   cellMime,
@@ -100,7 +100,8 @@ describe("tutorial notebooks on the tsnnx kernel", function () {
       before(async () => (committed = await readFile(source, "utf8")));
       after(async () => assert.equal(await readFile(source, "utf8"), committed, `${file} was rewritten by a run`));
 
-      it("is committed clean, for the tsnnx kernel", async function () {
+      it("is committed clean, for the tsnnx kernel, and valid nbformat", async function () {
+        await runVenvTool(jenv, "python", ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", source], 60_000);
         const notebook = await readNotebook(source);
         assert.equal(notebook.metadata.kernelspec?.name, tsnnxKernelName);
         assert.equal(notebook.metadata.kernelspec?.language, "typescript");
