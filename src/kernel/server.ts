@@ -43,6 +43,9 @@ export interface KernelOptions {
 
 type Content = Record<string, unknown>;
 
+/** How long after start-up the executor starts loading if no request asked for it before. */
+const EXECUTOR_GRACE_MS = 300;
+
 export class KernelServer {
   readonly #session = randomUUID();
   readonly #signer: Signer;
@@ -113,16 +116,21 @@ export class KernelServer {
     process.on("SIGTERM", () => void this.#shutdown());
     process.on("uncaughtException", (error) => this.#reportUncaught(error, true));
     process.on("unhandledRejection", (reason) => this.#reportUncaught(reason, true));
-    // After this turn, so that a kernel_info_request already waiting is answered first.
-    setImmediate(() => this.#loadExecutor());
+    // Loading the executor blocks the thread for a while (the TypeScript compiler is one big
+    // module): start it once the first kernel_info is answered (clients send one on connecting),
+    // or after a short grace period, or when a request needs it, whichever comes first.
+    setTimeout(() => void this.#loadExecutor().catch(() => undefined), EXECUTOR_GRACE_MS);
   }
 
+  /** Starts loading the executor the first time; a failure is logged once and then fails every cell with its message. */
   #loadExecutor(): Promise<Executor> {
-    this.#executor ??= this.options.createExecutor({ cwd: this.options.cwd, comms: this.#comms }).then((executor) => {
-      this.#executorReady = executor;
-      return executor;
-    });
-    this.#executor.catch((error: Error) => log(`the executor failed to load: ${error.stack ?? error.message}`));
+    if (this.#executor === undefined) {
+      this.#executor = this.options.createExecutor({ cwd: this.options.cwd, comms: this.#comms }).then((executor) => {
+        this.#executorReady = executor;
+        return executor;
+      });
+      this.#executor.catch((error: Error) => log(`the executor failed to load: ${error.stack ?? error.message}`));
+    }
     return this.#executor;
   }
 
@@ -195,6 +203,7 @@ export class KernelServer {
       switch (type) {
         case "kernel_info_request":
           await this.#reply("shell", request, "kernel_info_reply", this.#info);
+          setImmediate(() => void this.#loadExecutor().catch(() => undefined));
           break;
         case "execute_request":
           await this.#execute(request);
@@ -443,13 +452,13 @@ export class KernelServer {
         void this.#shutdown();
         break;
       case "control":
-        void this.#handleControl(message.frames.map((frame) => Buffer.from(frame)));
+        this.#handleControl(message.frames.map((frame) => Buffer.from(frame)));
         break;
     }
   }
 
   /** Control requests the I/O thread passes on; interrupt and shutdown it answers itself. */
-  async #handleControl(frames: Buffer[]): Promise<void> {
+  #handleControl(frames: Buffer[]): void {
     const request = this.#decode(frames, "control");
     if (request === undefined) return;
     const type = request.header.msg_type;

@@ -292,6 +292,22 @@ describe("kernel shutdown and history across restarts (vm executor)", function (
     }
   });
 
+  it("reports an executor that fails to load on each cell, and keeps answering", async () => {
+    const kernel = await KernelClient.start({ env: { TSNNX_TEST_EXECUTOR_FAILS: "compiler missing" } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const { reply, outputs } = await kernel.execute(`1`);
+        assert.equal(reply.content.status, "error");
+        assert.equal(reply.content.evalue, "compiler missing");
+        assert.equal(ofType(outputs, "error").length, 1);
+      }
+      assert.equal((await kernel.request("shell", "kernel_info_request")).content.status, "ok");
+      assert.equal(kernel.stderr.match(/the executor failed to load/g)?.length, 1);
+    } finally {
+      kernel.close();
+    }
+  });
+
   it("shuts down even while a cell runs a busy loop", async () => {
     const kernel = await KernelClient.start();
     try {
