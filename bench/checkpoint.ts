@@ -38,6 +38,12 @@ async function timeIt(fn: () => Promise<void>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** Waits until the arrays are computed, keeping them (blockUntilReady hands back the references it was given). */
+async function settle(arrays: jax.Array[]): Promise<void> {
+  const ready = await jax.blockUntilReady(arrays.map((x) => x.ref));
+  ready.forEach((x) => x.dispose());
+}
+
 async function plainFs(dir: string, arrays: Float32Array[], fsync: boolean): Promise<{ save: number; load: number }> {
   await fsp.mkdir(dir, { recursive: true });
   const save = await timeIt(async () => {
@@ -60,7 +66,7 @@ async function plainFs(dir: string, arrays: Float32Array[], fsync: boolean): Pro
 async function tsnnx(dir: string, arrays: Float32Array[], compression: "none" | "zstd"): Promise<{ blocking: number; total: number; load: number }> {
   const state: Record<string, jax.Array> = {};
   arrays.forEach((a, i) => (state[`p${i}`] = jax.numpy.array(a, { shape: [a.length] })));
-  await jax.blockUntilReady(Object.values(state).map((x) => x.ref));
+  await settle(Object.values(state));
   const template = Object.fromEntries(arrays.map((a, i) => [`p${i}`, new ShapeDtypeStruct([a.length], jax.DType.Float32)]));
   const mngr = new ocp.CheckpointManager(dir, { compression });
   const t0 = performance.now();
@@ -72,7 +78,7 @@ async function tsnnx(dir: string, arrays: Float32Array[], compression: "none" | 
   let restored: Record<string, jax.Array> = {};
   const load = await timeIt(async () => {
     restored = (await mngr.restore(0, { args: ocp.args.StandardRestore(template) })) as Record<string, jax.Array>;
-    await jax.blockUntilReady(Object.values(restored).map((x) => x.ref));
+    await settle(Object.values(restored));
   });
   Object.values(restored).forEach((x) => x.dispose());
   await mngr.close();
