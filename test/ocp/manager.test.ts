@@ -181,6 +181,13 @@ describe("ocp.CheckpointManager bad input", () => {
     assert.equal(fs.existsSync(path.join(dir, "missing")), false);
   });
 
+  it("create: false leaves a missing directory alone and says so on save", async () => {
+    const missing = path.join(dir, "missing");
+    const mngr = new ocp.CheckpointManager(missing, { create: false });
+    assert.equal(fs.existsSync(missing), false);
+    await assert.rejects(mngr.save(0, { args: StandardSave({ a: 1 }) }), /missing does not exist and the manager was built with create: false/);
+  });
+
   it("rejects negative maxToKeep, unknown options, non-integer steps and saves on a read-only manager", async () => {
     assert.throws(() => new ocp.CheckpointManager(dir, { maxToKeep: -1 }), /maxToKeep must be an integer >= 0, got -1/);
     assert.throws(() => new ocp.CheckpointManager(dir, { max_to_keep: 3 } as never), /Unknown CheckpointManager option "max_to_keep"/);
