@@ -8,7 +8,7 @@
  *
  * Goals: start-up < 300 ms, round trip < 1.5 ms.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -116,6 +116,14 @@ for (const contender of contenders.filter((c) => only === undefined || c.name.in
   }
 }
 if (!tslab && only === undefined) failures.push("| tslab | not measured (npm install tslab failed) | | | | | |");
+// What the machine charges for starting any node process, for scale.
+const nodeBoot: number[] = [];
+for (let i = 0; i < STARTS; i++) {
+  const started = performance.now();
+  spawnSync(process.execPath, ["-e", "0"]);
+  nodeBoot.push(performance.now() - started);
+}
+nodeBoot.sort((a, b) => a - b);
 // ipykernel, measured in this same run, is the reference the ratios are taken against.
 const reference = rows.find((row) => row.name === "ipykernel");
 const ratio = (value: number, base: number | undefined) => (base === undefined ? "" : `${(value / base).toFixed(2)}x`);
@@ -126,3 +134,4 @@ for (const row of rows) {
   console.log(`| ${row.name} | ${row.startupMedian.toFixed(0)} | ${ratio(row.startupMedian, reference?.startupMedian)} | ${row.starts.map((v) => v.toFixed(0)).join(", ")} | ${row.roundTripMedian.toFixed(2)} | ${ratio(row.roundTripMedian, reference?.roundTripMedian)} | ${row.roundTripP90.toFixed(2)} |`);
 }
 for (const failure of failures) console.log(failure);
+console.log(`\nFor scale: \`node -e 0\` (start and exit of an empty node process) takes ${quantile(nodeBoot, 0.5).toFixed(0)} ms (median) on this machine now.`);
