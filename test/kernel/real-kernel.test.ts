@@ -58,6 +58,21 @@ describe("tsnnx kernel with the TypeScript executor", function () {
     assert.match(refused.reply.content.evalue, /allow_stdin is false/);
   });
 
+  it("gives cells the kernel's comms: a frontend-opened comm echoes, a kernel-opened one reaches the frontend", async () => {
+    const setup = await kernel.execute(`comms.registerTarget("echo", (comm, open) => { comm.onMsg((m) => comm.send({ echo: m.data, opened: open.data })); });`);
+    assert.equal(setup.reply.content.status, "ok", JSON.stringify(setup.reply.content));
+    const open = await kernel.send("shell", "comm_open", { comm_id: "real-1", target_name: "echo", data: { v: 1 } });
+    await kernel.outputsOf(open.msgId);
+    const msg = await kernel.send("shell", "comm_msg", { comm_id: "real-1", data: { n: 2 } });
+    assert.deepEqual(ofType(await kernel.outputsOf(msg.msgId), "comm_msg")[0].content, { comm_id: "real-1", data: { echo: { n: 2 }, opened: { v: 1 } } });
+    const opened = await kernel.execute(`const fromKernel = comms.open("frontend-side", { hello: "js" }); fromKernel.send({ step: 1 });`);
+    const [commOpen] = ofType(opened.outputs, "comm_open");
+    assert.equal(commOpen.content.target_name, "frontend-side");
+    assert.deepEqual(ofType(opened.outputs, "comm_msg")[0].content, { comm_id: commOpen.content.comm_id, data: { step: 1 } });
+    const info = await kernel.request("shell", "comm_info_request", { target_name: "echo" });
+    assert.deepEqual(info.content.comms, { "real-1": { target_name: "echo" } });
+  });
+
   it("sends a timer's late output with the parent header of the cell that started it", async () => {
     const starter = await kernel.execute(`setTimeout(() => console.log("late line"), 500);`);
     const other = await kernel.execute(`1 + 1`);
