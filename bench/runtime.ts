@@ -10,8 +10,10 @@
  * 3. nnx.evalShape of a ~1e9-parameter transformer: ms and RSS growth. Goals:
  *    < 100 ms, < 50 MB.
  *
- * Every figure is a median over repetitions after warm-up; the two training
- * variants alternate so load on the machine hits both alike.
+ * Every figure is a median over repetitions after warm-up; the training
+ * variants alternate so load on the machine hits them alike. Beside wall time
+ * the process CPU time (all threads) is given: on a shared, loaded machine it
+ * tracks the work done far better than wall time does.
  */
 import { initRuntime, jax, nnx, np, optax } from "../src/index.js";
 import { spawnSync } from "node:child_process";
