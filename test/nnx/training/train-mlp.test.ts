@@ -45,7 +45,7 @@ function heldArrays(...nodes: unknown[]): jax.Array[] {
 }
 
 describeEachDevice("training an MLP", (device) => {
-  it("learns a synthetic regression to a tenth of the target's variance", async function () {
+  it("learns a synthetic regression to a hundredth of the target's variance", async function () {
     this.timeout(600_000);
     const { x, y, variance } = await dataset(128, 1);
     const model = new MLP([2, 32, 32, 1], new nnx.Rngs(0));
@@ -65,7 +65,7 @@ describeEachDevice("training an MLP", (device) => {
     x.dispose();
     y.dispose();
     assert.ok(first > 0.5 * variance, `the untrained loss ${first} should be near the variance ${variance}`);
-    assert.ok(last < 0.1 * variance, `loss after 300 Adam steps: ${last}; target variance ${variance}`);
+    assert.ok(last < 0.01 * variance, `loss after 300 Adam steps: ${last}; target variance ${variance}`);
     assert.deepEqual(Array.from(await optimizer.step.value.data(), Number), [300]);
   });
 
