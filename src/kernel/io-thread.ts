@@ -68,30 +68,37 @@ async function runControl(): Promise<void> {
       post({ type: "log", text: `dropped a malformed control message: ${decoded.reason}` });
       continue;
     }
-    const request = decoded.message;
-    switch (request.header.msg_type) {
-      case "interrupt_request":
-        await publish(request, "status", { execution_state: "busy" });
-        process.kill(process.pid, "SIGINT");
-        await reply(request, "interrupt_reply", { status: "ok" });
-        await publish(request, "status", { execution_state: "idle" });
-        break;
-      case "shutdown_request": {
-        const restart = request.content.restart === true;
-        await publish(request, "status", { execution_state: "busy" });
-        await reply(request, "shutdown_reply", { status: "ok", restart });
-        await publish(request, "shutdown_reply", { status: "ok", restart });
-        await publish(request, "status", { execution_state: "idle" });
-        post({ type: "shutdown", restart });
-        // Break a running synchronous cell so that the main thread gets to the shutdown.
-        process.kill(process.pid, "SIGINT");
-        // A cell stuck in a loop that SIGINT cannot break must not keep the kernel alive.
-        setTimeout(() => process.kill(process.pid, "SIGKILL"), SHUTDOWN_GRACE_MS).unref();
-        break;
-      }
-      default:
-        post({ type: "control", frames });
+    try {
+      await handleControl(decoded.message, frames);
+    } catch (error) {
+      post({ type: "log", text: `error while handling ${decoded.message.header.msg_type}: ${(error as Error).message}` });
     }
+  }
+}
+
+async function handleControl(request: Message, frames: Buffer[]): Promise<void> {
+  switch (request.header.msg_type) {
+    case "interrupt_request":
+      await publish(request, "status", { execution_state: "busy" });
+      process.kill(process.pid, "SIGINT");
+      await reply(request, "interrupt_reply", { status: "ok" });
+      await publish(request, "status", { execution_state: "idle" });
+      break;
+    case "shutdown_request": {
+      const restart = request.content.restart === true;
+      await publish(request, "status", { execution_state: "busy" });
+      await reply(request, "shutdown_reply", { status: "ok", restart });
+      await publish(request, "shutdown_reply", { status: "ok", restart });
+      await publish(request, "status", { execution_state: "idle" });
+      post({ type: "shutdown", restart });
+      // Break a running synchronous cell so that the main thread gets to the shutdown.
+      process.kill(process.pid, "SIGINT");
+      // A cell stuck in a loop that SIGINT cannot break must not keep the kernel alive.
+      setTimeout(() => process.kill(process.pid, "SIGKILL"), SHUTDOWN_GRACE_MS).unref();
+      break;
+    }
+    default:
+      post({ type: "control", frames });
   }
 }
 

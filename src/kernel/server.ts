@@ -107,6 +107,12 @@ export class KernelServer {
       log(error.message);
       process.exit(1);
     });
+    // Without heartbeat, control and iopub the kernel is deaf: die visibly so Jupyter offers a restart.
+    this.#io.on("exit", (code) => {
+      if (this.#shuttingDown) return;
+      log(`the I/O thread stopped (exit code ${code}); the kernel cannot go on`);
+      process.exit(1);
+    });
     const { connection } = this.options;
     await Promise.all([this.#shell.bind(endpoint(connection, "shell")), this.#stdin.bind(endpoint(connection, "stdin"))]);
     this.#publish(undefined, "status", { execution_state: "starting" });

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { parseInstallArgs, runInstall } from "../../src/kernel/install.js";
-import { REPO } from "./client.js";
+import { KernelClient, REPO } from "./client.js";
+import { crc32, renderLogo } from "./logo-png.js";
 
 const argv = [process.execPath, "/opt/tsnnx/dist/src/kernel/main.js", "-f", "{connection_file}"];
 const scratch = () => mkdtempSync(join(os.tmpdir(), "tsnnx-install-"));
@@ -56,6 +57,29 @@ describe("kernel install", function () {
     assert.match(cli(), /installed kernelspec "via-cli"/);
     const installed = JSON.parse(readFileSync(join(dir, "data", "kernels", "via-cli", "kernel.json"), "utf8"));
     assert.deepEqual(installed.argv, [process.execPath, entry, "-f", "{connection_file}"]);
+  });
+
+  it("starts the kernel as `tsnnx -f <connection file>` and `tsnnx kernel <connection file>`", async () => {
+    for (const args of [["-f"], ["kernel"]]) {
+      const kernel = await KernelClient.start({ argv: [process.execPath, "--import", "tsx", join(REPO, "src/cli.ts"), ...args, "{connection_file}"] });
+      try {
+        assert.equal((await kernel.request("shell", "kernel_info_request")).content.implementation, "tsnnx");
+        await kernel.shutdown();
+        assert.equal(await kernel.exited, 0);
+      } finally {
+        kernel.close();
+      }
+    }
+  });
+
+  it("ships the logos its generator draws, as valid PNGs of the right size", () => {
+    assert.equal(crc32(Buffer.from("123456789")), 0xcbf43926); // the CRC-32 check value
+    for (const size of [32, 64]) {
+      const file = readFileSync(join(REPO, "kernel", `logo-${size}x${size}.png`));
+      assert.deepEqual(file, renderLogo(size), `kernel/logo-${size}x${size}.png is stale: run npx tsx test/kernel/logo-png.ts`);
+      assert.deepEqual([...file.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      assert.deepEqual([file.readUInt32BE(16), file.readUInt32BE(20)], [size, size]);
+    }
   });
 
   it("refuses to uninstall a kernelspec that is not tsnnx's", () => {
