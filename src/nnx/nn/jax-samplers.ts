@@ -36,7 +36,8 @@ const TAIL = [
  * only the central branch is computed: half the kernels.
  */
 export function erfinv(x: jax.Array, maxAbs = 1): jax.Array {
-  const w = np.log(np.multiply(np.subtract(1, x.ref), np.add(1, x.ref))).neg();
+  // w = -log(1 - x²), through log1p as XLA computes it (accurate for small x).
+  const w = np.log1p(np.square(x.ref).neg()).neg();
   if (-Math.log(1 - maxAbs * maxAbs) < 5) return horner(CENTRAL, w.sub(2.5)).mul(x);
   const central = horner(CENTRAL, w.ref.sub(2.5));
   const tail = horner(TAIL, np.sqrt(w.ref).sub(3));
