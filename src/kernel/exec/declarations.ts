@@ -19,13 +19,18 @@ export type DeclarationKind =
 export interface TopLevelName {
   name: string;
   kind: DeclarationKind;
+  /** Declared with `export` (a cell may write it; it means nothing more in a notebook). */
+  exported?: boolean;
 }
 
 /** Every name declared by a top-level statement of `file`, in source order. */
 export function topLevelNames(tsApi: typeof ts, file: ts.SourceFile): TopLevelName[] {
   const names: TopLevelName[] = [];
-  const add = (name: string, kind: DeclarationKind) => names.push({ name, kind });
+  let exported = false;
+  const add = (name: string, kind: DeclarationKind) => names.push(exported ? { name, kind, exported } : { name, kind });
   for (const statement of file.statements) {
+    const modifiers = tsApi.canHaveModifiers(statement) ? tsApi.getModifiers(statement) : undefined;
+    exported = modifiers?.some((m) => m.kind === tsApi.SyntaxKind.ExportKeyword) ?? false;
     if (tsApi.isVariableStatement(statement)) {
       const kind = variableKind(tsApi, statement.declarationList);
       for (const declaration of statement.declarationList.declarations) {

@@ -7,6 +7,7 @@ import vm from "node:vm";
 import path from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import type ts from "typescript";
 import type { CommManager } from "../comm.js";
 import { cellContext, currentCell, outsideCell, type RunningCell } from "./cell-context.js";
@@ -99,6 +100,8 @@ class NotebookExecutor implements Executor {
     for (const [name, value] of Object.entries(tsnnx)) if (name !== "default") this.scope.set(name, value);
     this.scope.set("display", display);
     this.scope.set("input", input);
+    // CommonJS `require`, resolving from the notebook's folder.
+    this.scope.set("require", createRequire(path.join(cwd, "notebook.js")));
     this.magics.register("typecheck", typecheckMagic);
   }
 

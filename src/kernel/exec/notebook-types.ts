@@ -142,7 +142,9 @@ export class NotebookTypes {
    * does not make every program rebuild quadratic; completion input imports all.
    */
   private cellText(code: string, used?: ReadonlySet<string>): string {
-    const own = new Set(this.namesOf(code).map((n) => n.name));
+    const names = this.namesOf(code);
+    const own = new Set(names.map((n) => n.name));
+    const toExport = names.filter((n) => !n.exported).map((n) => n.name);
     const byFile = new Map<string, string[]>();
     for (const [name, owner] of this.owners) {
       if (own.has(name) || (used && !used.has(name))) continue;
@@ -151,7 +153,7 @@ export class NotebookTypes {
     const imports = [...byFile].map(
       ([file, names]) => `import { ${names.join(", ")} } from "./${path.basename(file, ".ts")}";`,
     );
-    return `${code}${SUFFIX_MARK}${imports.join(" ")}\nexport { ${[...own].join(", ")} };\n`;
+    return `${code}${SUFFIX_MARK}${imports.join(" ")}\nexport { ${toExport.join(", ")} };\n`;
   }
 
   private formatDiagnostic(d: ts.Diagnostic, code: string, label: string): string[] {

@@ -40,6 +40,12 @@ describe("kernel exec: running cells", function () {
     assert.match(error.traceback[0]!, /cell\[\d+\]:1:1 - error TS2588: Cannot assign to 'fixed' because it is a constant/);
   });
 
+  it("accepts `export` on declarations (copied from a module) and offers CommonJS require", async () => {
+    assert.equal(await nb.value("export const exported = 1;\nexport function exportedFn() { return 2; }\nexported + exportedFn()"), "3");
+    assert.equal(await nb.value("exported * 10"), "10");
+    assert.equal(await nb.value("require('node:path').basename('/a/b.txt')"), "'b.txt'");
+  });
+
   it("hoists functions within a cell", async () => {
     assert.equal(await nb.value("const early = later(2);\nfunction later(n: number) { return n + 1; }\nearly"), "3");
   });

@@ -31,6 +31,7 @@ class ChildNotebook {
     });
     this.child.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
     createInterface({ input: this.child.stdout }).on("line", (line) => {
+      if (process.env.TSNNX_DEBUG_CHILD) process.stderr.write(`child: ${line.slice(0, 160)}\n`);
       this.messages.push(JSON.parse(line) as Message);
       for (const wake of this.waiters.splice(0)) wake();
     });
@@ -42,7 +43,9 @@ class ChildNotebook {
       const index = this.messages.findIndex(match);
       if (index >= 0) return this.messages.splice(index, 1)[0]!;
       if (this.child.exitCode !== null) throw new Error(`the child notebook exited (${this.child.exitCode}): ${this.stderr}`);
-      if (Date.now() > deadline) throw new Error(`no matching message in ${timeoutMs} ms; stderr: ${this.stderr}`);
+      if (Date.now() > deadline) {
+        throw new Error(`no matching message in ${timeoutMs} ms; unmatched: ${JSON.stringify(this.messages)}; stderr: ${this.stderr}`);
+      }
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
         setTimeout(resolve, 200);
