@@ -13,6 +13,7 @@ import { CommManager } from "./comm.js";
 import type { ConnectionInfo } from "./connection.js";
 import { endpoint } from "./connection.js";
 import type { CellIO, ExecuteOptions, ExecuteOutcome, Executor } from "./exec/index.js";
+import { parseHelpRequest, type HelpRequest } from "./help-request.js";
 import { HistoryStore, parseHistoryQuery } from "./history.js";
 import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-messages.js";
 import { kernelInfo } from "./kernel-info.js";
@@ -274,7 +275,10 @@ export class KernelServer {
     if (!silent) this.#publish(request, "execute_input", { code, execution_count: count });
     const io = this.#cellIO(request);
     if (!silent) this.#lastCell = io;
-    const outcome = await this.#run(code, io, { silent, storeHistory, executionCount: count });
+    const help = parseHelpRequest(code);
+    const { outcome, payload } = help
+      ? await this.#help(help, io)
+      : { outcome: await this.#run(code, io, { silent, storeHistory, executionCount: count }), payload: [] };
     const replyCount = storeHistory ? count : this.#nextCount - 1;
     switch (outcome.status) {
       case "ok": {
@@ -283,7 +287,7 @@ export class KernelServer {
         }
         if (storeHistory) this.#appendHistory(count, code, outcome.result?.data["text/plain"]);
         const userExpressions = await this.#userExpressions(content.user_expressions);
-        await this.#reply("shell", request, "execute_reply", { status: "ok", execution_count: replyCount, user_expressions: userExpressions, payload: [] });
+        await this.#reply("shell", request, "execute_reply", { status: "ok", execution_count: replyCount, user_expressions: userExpressions, payload });
         break;
       }
       case "error": {
@@ -297,6 +301,20 @@ export class KernelServer {
       case "aborted":
         await this.#reply("shell", request, "execute_reply", { status: "aborted" });
         break;
+    }
+  }
+
+  /** `name?`: the inspection goes to the pager (a `page` payload), as in IPython. */
+  async #help(help: HelpRequest, io: CellIO): Promise<{ outcome: ExecuteOutcome; payload: Content[] }> {
+    try {
+      const executor = await this.#loadExecutor();
+      const found = await executor.inspect(help.expression, Array.from(help.expression).length, help.detailLevel);
+      if (found.found) return { outcome: { status: "ok" }, payload: [{ source: "page", data: found.data, start: 0 }] };
+      io.stream("stdout", `Object \`${help.expression}\` not found.\n`);
+      return { outcome: { status: "ok" }, payload: [] };
+    } catch (error) {
+      const e = asError(error);
+      return { outcome: { status: "error", ename: e.name, evalue: e.message, traceback: [`${e.name}: ${e.message}`] }, payload: [] };
     }
   }
 

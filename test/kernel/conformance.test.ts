@@ -43,8 +43,6 @@ describe("jupyter_kernel_test conformance suite", function () {
     }
     console.log(output.split("\n").filter((line) => / \.\.\. /.test(line)).map((line) => `      ${line}`).join("\n"));
     assert.match(output, /\nOK\b/);
-    // test_pager is the one test left out: it needs IPython's `?` help payload, which has no TypeScript counterpart.
-    const skipped = output.split("\n").filter((line) => / \.\.\. skipped/.test(line));
-    assert.deepEqual(skipped.map((line) => line.split(" ")[0]), ["test_pager"]);
+    assert.doesNotMatch(output, / \.\.\. skipped/, "every test of the suite applies");
   });
 });

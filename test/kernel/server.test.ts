@@ -239,6 +239,16 @@ describe("kernel protocol server (vm executor)", function () {
     assert.match(bad.content.evalue, /code must be a string/);
   });
 
+  it("answers `name?` with a page payload from inspect, as IPython does", async () => {
+    await kernel.execute(`helpTarget = 5`);
+    const { reply, outputs } = await kernel.execute(`helpTarget?`);
+    assert.equal(reply.content.status, "ok");
+    assert.deepEqual(reply.content.payload, [{ source: "page", data: { "text/plain": "helpTarget: 5" }, start: 0 }]);
+    assert.equal(ofType(outputs, "execute_result").length, 0);
+    const missing = await kernel.execute(`noSuchName?`);
+    assert.deepEqual(ofType(missing.outputs, "stream")[0].content, { name: "stdout", text: "Object `noSuchName` not found.\n" });
+  });
+
   it("evaluates user_expressions", async () => {
     await kernel.execute(`ue = 6`);
     const { reply } = await kernel.execute(`1`, { user_expressions: { double: "ue * 2", broken: "nope(" } });

@@ -56,6 +56,8 @@ class TsnnxKernelTests(jupyter_kernel_test.KernelTests):
 
     code_inspect_sample = "Math.max"
 
+    code_page_something = "Math.max?"
+
     code_clear_output = "display.clear()"
 
 
