@@ -7,19 +7,22 @@
  * `vm` run turns into an exception, and which reaches a pending `await` through
  * the main thread's SIGINT handler).
  *
- * Control requests other than interrupt and shutdown go to the main thread.
+ * It answers interrupt, shutdown and usage requests itself (so they work while a
+ * cell blocks the main thread); other control requests go to the main thread.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import * as zmq from "zeromq";
 import { endpoint, type ConnectionInfo } from "./connection.js";
 import { child, decode, encode, Signer, type Message } from "./wire.js";
 import { serialSender } from "./serial-socket.js";
+import { createUsageSampler } from "./usage.js";
 import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-messages.js";
 
 const { connection, session } = workerData as IoThreadData;
 const port = parentPort!;
 const signer = new Signer(connection.key, connection.signature_scheme);
 const post = (message: FromIoThread): void => port.postMessage(message);
+const sampleUsage = createUsageSampler();
 
 /** If the main thread does not exit this long after a shutdown_request, the process is ended from here. */
 const SHUTDOWN_GRACE_MS = 3000;
@@ -97,6 +100,11 @@ async function handleControl(request: Message, frames: Buffer[]): Promise<void> 
       setTimeout(() => process.kill(process.pid, "SIGKILL"), SHUTDOWN_GRACE_MS).unref();
       break;
     }
+    case "usage_request":
+      await publish(request, "status", { execution_state: "busy" });
+      await reply(request, "usage_reply", { status: "ok", ...sampleUsage() });
+      await publish(request, "status", { execution_state: "idle" });
+      break;
     default:
       post({ type: "control", frames });
   }

@@ -256,6 +256,20 @@ describe("kernel protocol server (vm executor)", function () {
     assert.equal(reply.content.user_expressions.broken.status, "error");
   });
 
+  it("answers usage_request on control even while a cell blocks the main thread", async () => {
+    const busy = await kernel.send("shell", "execute_request", { code: `const busyUntil = Date.now() + 1500; while (Date.now() < busyUntil) {}` });
+    await sleep(300);
+    const usage = await kernel.request("control", "usage_request", {}, 1000);
+    assert.equal(usage.content.status, "ok");
+    assert.equal(usage.content.pid, kernel.process.pid);
+    assert.ok(usage.content.kernel_memory > 10e6, `rss ${usage.content.kernel_memory}`);
+    // The main thread spins: the kernel used a good part of a core since start-up or the last sample.
+    assert.ok(usage.content.kernel_cpu > 0, `kernel_cpu ${usage.content.kernel_cpu}`);
+    assert.ok(usage.content.cpu_count >= 1);
+    assert.ok(usage.content.host_virtual_memory.total > 0);
+    assert.equal((await busy.reply).content.status, "ok");
+  });
+
   it("treats an interrupt while idle as harmless", async () => {
     assert.equal((await kernel.request("control", "interrupt_request", {})).content.status, "ok");
     assert.equal((await kernel.execute(`kept`)).reply.content.status, "ok");
