@@ -178,6 +178,9 @@ class NotebookExecutor implements Executor {
     };
     this.running = { cell, interrupt: () => stop(new InterruptedError("the cell was interrupted")) };
     try {
+      // breakOnSigint lets SIGINT stop synchronous cell code. Node's vm takes
+      // the process's SIGINT listeners off while the script runs and puts them
+      // back after: a SIGINT that lands in that instant gets the default action.
       const finished = cellContext.run(cell, () => {
         (globalThis as Record<symbol, unknown>)[RUNTIME_SLOT] = runtime;
         return script.runInThisContext({ breakOnSigint: true }) as Promise<void>;
@@ -269,7 +272,7 @@ class NotebookExecutor implements Executor {
   }
 
   async isComplete(code: string): Promise<IsCompleteReply> {
-    return isComplete(this.ts, code);
+    return isComplete(this.ts, this.magics.split(code).code);
   }
 
   dispose(): void {

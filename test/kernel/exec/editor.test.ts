@@ -89,6 +89,8 @@ describe("kernel exec: completion, inspection, is_complete", function () {
       ["const x = 'unterminated", "invalid"],
       ["const = 5;", "invalid"],
       ["a b c;", "invalid"],
+      ["%typecheck off", "complete"],
+      ["%typecheck off\nfunction g() {", "incomplete", "  "],
     ];
     for (const [code, status, indent] of cases) {
       const reply = await nb.executor.isComplete(code);
