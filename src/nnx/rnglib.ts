@@ -49,6 +49,14 @@ export class RngStream extends Pytree {
     return stream;
   }
 
+  /**
+   * A new stream whose key is this stream's next key, with count 0 and the
+   * same tag (Flax's `RngStream.fork()`): advances this stream by one.
+   */
+  fork(): RngStream {
+    return new RngStream(nextKey(this), this.tag);
+  }
+
   /** A callable instance (a function whose prototype is RngStream's). */
   static override [createEmpty](): Pytree {
     const stream = function (): jax.Array {

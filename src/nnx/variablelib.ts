@@ -72,6 +72,11 @@ export class Variable<T = jax.Array> implements PytreeNode<Variable<T>> {
     return shapeDtypeOf(this._raw)?.dtype;
   }
 
+  /** Where graph traversal last found this Variable (`layers.0.kernel`), for error messages; undefined before any traversal. */
+  get path(): string | undefined {
+    return this._path;
+  }
+
   /** Graph traversal records where it found this Variable, so errors can name it. */
   notePath(path: string): void {
     this._path = path;

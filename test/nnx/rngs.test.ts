@@ -36,6 +36,21 @@ describeEachDevice("nnx.Rngs", () => {
     for (let n = 0; n < 4; n++) assert.deepEqual(await rngs.default().jsAsync(), keys[n]);
   });
 
+  it("fork() gives a new stream keyed by this stream's next key, with count 0 and the same tag", async () => {
+    const rngs = new nnx.Rngs({ dropout: 7 });
+    const forked = rngs.dropout.fork();
+    assert.notEqual(forked, rngs.dropout);
+    assert.equal(forked.tag, "dropout");
+    assert.equal(await rngs.dropout.count.value.jsAsync(), 1);
+    assert.equal(await forked.count.value.jsAsync(), 0);
+    // fold_in(k, n) = split(k, n + 1)[n]: the fork's key is split(key7, 1)[0], its first key split(that, 1)[0].
+    const forkKey = (await jax.random.split(jax.random.key(7), 1).jsAsync()) as number[][];
+    assert.deepEqual(await forked.key.value.jsAsync(), forkKey[0]);
+    const firstOfFork = (await jax.random.split(np.array(forkKey[0]!, { dtype: np.uint32 }), 1).jsAsync()) as number[][];
+    assert.deepEqual(await forked().jsAsync(), firstOfFork[0]);
+    assert.equal(await forked.count.value.jsAsync(), 1);
+  });
+
   it("is deterministic: the same seeds build the same parameters", async () => {
     const a = new RandomLinear(3, 2, new nnx.Rngs(0));
     const b = new RandomLinear(3, 2, new nnx.Rngs(0));

@@ -39,7 +39,9 @@ describeEachDevice("nnx.Variable ownership", () => {
 
   it("using a disposed array names the Variable and its path", () => {
     const model = new TinyLinear([[1]], [0]);
+    assert.equal(model.kernel.path, undefined);
     nnx.split(model); // records paths
+    assert.equal(model.kernel.path, "kernel");
     model.kernel.raw.dispose(); // a caller consumed the array without .ref
     assert.throws(() => model.kernel.value, /Param at kernel: its array \(float32\[1,1\]\) was disposed/);
   });

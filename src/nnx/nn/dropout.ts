@@ -41,9 +41,8 @@ export class Dropout extends Module {
     this.deterministic = deterministic;
     this.broadcastDims = [...broadcastDims];
     this.rngCollection = rngCollection;
-    // Flax's RngStream.fork(): a new stream whose key is the next key of the given one.
     const source = rngs instanceof Rngs ? rngs.stream(rngCollection) : rngs;
-    this.rngs = source ? new RngStream(source(), source.tag) : null;
+    this.rngs = source ? source.fork() : null;
   }
 
   call(x: jax.Array, options: { deterministic?: boolean; rngs?: DropoutRngs } = {}): jax.Array {

@@ -2,14 +2,10 @@
 import type * as jax from "@jax-js/jax";
 import type { Variable } from "../variablelib.js";
 
-/**
- * The path graph traversal last noted on one of the layer's Variables, minus
- * the Variable's own name. Variable keeps it private (`_path`, set by
- * `notePath`); read it reflectively until the core exposes it.
- */
+/** The path graph traversal last noted on one of the layer's Variables, minus the Variable's own name. */
 function pathOf(variable: Variable<unknown> | null | undefined): string | undefined {
-  const path = variable ? Reflect.get(variable, "_path") : undefined;
-  if (typeof path !== "string") return undefined;
+  const path = variable?.path;
+  if (path === undefined) return undefined;
   const cut = path.lastIndexOf(".");
   return cut === -1 ? undefined : path.slice(0, cut);
 }
