@@ -36,6 +36,8 @@ export interface JupyterEnv {
   dataDir: string;
   /** Where notebooks and their outputs go (the server's root_dir). */
   workDir: string;
+  /** TMPDIR of everything started here, kernels included: what a failed notebook leaves in os.tmpdir() goes with the scratch folder. */
+  tmpDir: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -50,7 +52,8 @@ export async function createJupyterEnv(): Promise<JupyterEnv> {
     IPYTHONDIR: path.join(root, "ipython"),
   };
   const workDir = path.join(root, "work");
-  await Promise.all([...Object.values(dirs), workDir].map((d) => mkdir(d, { recursive: true })));
+  const tmpDir = path.join(root, "tmp");
+  await Promise.all([...Object.values(dirs), workDir, tmpDir].map((d) => mkdir(d, { recursive: true })));
   const binDir = path.dirname(python);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -59,8 +62,9 @@ export async function createJupyterEnv(): Promise<JupyterEnv> {
     // The user's own settings must not leak in.
     JUPYTER_PREFER_ENV_PATH: "1",
     PYTHONNOUSERSITE: "1",
+    TMPDIR: tmpDir,
   };
-  return { root, python, binDir, dataDir: dirs.JUPYTER_DATA_DIR, workDir, env };
+  return { root, python, binDir, dataDir: dirs.JUPYTER_DATA_DIR, workDir, tmpDir, env };
 }
 
 export async function removeJupyterEnv(jenv: JupyterEnv): Promise<void> {

@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { createJupyterEnv, removeJupyterEnv, repoRoot, runVenvTool, type JupyterEnv } from "./jupyter.js";
 import {
@@ -57,7 +56,7 @@ function checkQuickstart(notebook: Notebook): void {
   for (const part of ["linear1", "linear2", "kernel", "bias"]) assert.ok(stateRepr.includes(part), `state shows no ${part}:\n${stateRepr}`);
 }
 
-function checkCheckpointing(notebook: Notebook): void {
+function checkCheckpointing(notebook: Notebook, jenv: JupyterEnv): void {
   const folder = /scratch folder: (\S+)/.exec(cellStdout(cellById(notebook, "checkpointing-01")))?.[1];
   assert.ok(folder, "the notebook names its scratch folder");
   const saves = cellById(notebook, "checkpointing-05");
@@ -70,10 +69,10 @@ function checkCheckpointing(notebook: Notebook): void {
   assert.equal(cellStdout(cellById(notebook, "checkpointing-09")), saved.slice(2).join(""));
   assert.equal(cellStdout(cellById(notebook, "checkpointing-11")), "restored step 5\n");
   assert.equal(cellStdout(cellById(notebook, "checkpointing-13")), "restored predictions equal the trained model's: true\n");
-  assert.equal(existsSync(path.join(os.tmpdir(), folder)), false, "the notebook removes its checkpoints");
+  assert.equal(existsSync(path.join(jenv.tmpDir, folder)), false, "the notebook removes its checkpoints");
 }
 
-const notebooks: { file: string; check: (notebook: Notebook) => void; devicePrintedBy?: string }[] = [
+const notebooks: { file: string; check: (notebook: Notebook, jenv: JupyterEnv) => void; devicePrintedBy?: string }[] = [
   { file: "01-quickstart.ipynb", check: checkQuickstart, devicePrintedBy: "quickstart-02" },
   { file: "02-checkpointing.ipynb", check: checkCheckpointing },
 ];
@@ -118,13 +117,13 @@ describe("tutorial notebooks on the tsnnx kernel", function () {
           codeCells(executed).map((c) => c.execution_count),
           codeCells(executed).map((_, i) => i + 1),
         );
-        check(executed);
+        check(executed, jenv);
       });
 
       it("runs under papermill", async function () {
         const executed = await executeWithPapermill(jenv, source);
         assert.deepEqual(executionProblems(executed), []);
-        check(executed);
+        check(executed, jenv);
       });
 
       it("runs on webgpu (TSNNX_DEVICE=webgpu) under jupyter nbconvert --execute", async function () {
@@ -134,14 +133,14 @@ describe("tutorial notebooks on the tsnnx kernel", function () {
         }
         const executed = await executeWithNbconvert(jenv, source, { env: { TSNNX_DEVICE: "webgpu" }, label: "webgpu" });
         assert.deepEqual(executionProblems(executed), []);
-        check(executed);
+        check(executed, jenv);
         if (devicePrintedBy) assert.match(cellStdout(cellById(executed, devicePrintedBy)), /^default device: webgpu\n/);
       });
 
       it("runs under tsnnx run (headless, without Jupyter)", async function () {
         const executed = await executeWithTsnnxRun(jenv, source);
         assert.deepEqual(executionProblems(executed), []);
-        check(executed);
+        check(executed, jenv);
       });
     });
   }

@@ -8,8 +8,6 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { rm } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createJupyterEnv, removeJupyterEnv, repoRoot, startJupyterServer, type JupyterEnv, type JupyterServer } from "./jupyter.js";
@@ -66,14 +64,13 @@ describe("tutorial checkpoints between a tsnnx notebook and Python Orbax + Flax 
     this.timeout(60_000);
     await session?.close().catch(() => undefined); // The kernel may already be gone; the server stops it anyway.
     await server?.stop();
-    if (checkpointDir) await rm(checkpointDir, { recursive: true, force: true });
     if (jenv) await removeJupyterEnv(jenv);
   });
 
   it("Python restores the step the notebook saved last, with the same predictions and metrics", async function () {
     const folder = /scratch folder: (\S+)/.exec((await tutorialCell("checkpointing-01")).stdout)?.[1];
     assert.ok(folder, "the tutorial names its checkpoint folder");
-    checkpointDir = path.join(os.tmpdir(), folder);
+    checkpointDir = path.join(jenv.tmpDir, folder);
     await tutorialCell("checkpointing-03");
     const saves = (await tutorialCell("checkpointing-05")).stdout;
     const savedLoss = new Map([...saves.matchAll(/^saved step (\d), loss (\d+\.\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
