@@ -13,6 +13,8 @@ describeKernelBehaviour({
   defineAnswerBase: "answerBase = 40",
   useAnswerBase: "answerBase + 2",
   displayHtml: 'from IPython.display import HTML, display\ndisplay(HTML("<b>e2e html</b>"))',
+  displayThenUpdate:
+    'from IPython.display import HTML, display\nprogress = display(HTML("<i>step 1</i>"), display_id="e2e-progress")\nprogress.update(HTML("<i>step 2</i>"))',
   throwError: 'raise ValueError("boom e2e")',
   errorName: "ValueError",
   sleepAMinute: "import time\ntime.sleep(60)",

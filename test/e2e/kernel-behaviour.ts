@@ -21,6 +21,8 @@ export interface KernelProfile {
   useAnswerBase: string;
   /** Displays the HTML `<b>e2e html</b>` as display_data. */
   displayHtml: string;
+  /** Displays the HTML `<i>step 1</i>` under the display id "e2e-progress", then updates that output to `<i>step 2</i>`. */
+  displayThenUpdate: string;
   /** Raises/throws an error of class `errorName` with message "boom e2e". */
   throwError: string;
   errorName: string;
@@ -114,6 +116,14 @@ export function describeKernelBehaviour(profile: KernelProfile): void {
       const html = execution.displayData.map((d) => d.data["text/html"]).filter((h) => h !== undefined);
       assert.equal(html.length, 1, `expected one text/html display:\n${describeExecution(execution)}`);
       assert.match(String(html[0]), /<b>e2e html<\/b>/);
+    });
+
+    it("updates a display in place through its display_id", async function () {
+      const execution = await mustSucceed(profile.displayThenUpdate);
+      const shown = execution.displayData.map((d) => ({ id: d.transient?.display_id, html: d.data["text/html"] }));
+      const updated = execution.updateDisplayData.map((d) => ({ id: d.transient?.display_id, html: d.data["text/html"] }));
+      assert.deepEqual(shown, [{ id: "e2e-progress", html: "<i>step 1</i>" }], describeExecution(execution));
+      assert.deepEqual(updated, [{ id: "e2e-progress", html: "<i>step 2</i>" }], describeExecution(execution));
     });
 
     it("reports a thrown error as an error message and an error reply, then keeps working", async function () {

@@ -49,6 +49,7 @@ export interface Execution {
   executeInput?: KernelMessage.IExecuteInputMsg["content"];
   executeResult?: KernelMessage.IExecuteResultMsg["content"];
   displayData: KernelMessage.IDisplayDataMsg["content"][];
+  updateDisplayData: KernelMessage.IUpdateDisplayDataMsg["content"][];
   error?: KernelMessage.IErrorMsg["content"];
   /** Kernel status values seen on IOPub for this request, in order. */
   statuses: string[];
@@ -70,7 +71,7 @@ export async function execute(
 }
 
 function summarize(reply: KernelMessage.IExecuteReplyMsg["content"], iopub: KernelMessage.IIOPubMessage[]): Execution {
-  const result: Execution = { reply, iopub, stdout: "", stderr: "", displayData: [], statuses: [] };
+  const result: Execution = { reply, iopub, stdout: "", stderr: "", displayData: [], updateDisplayData: [], statuses: [] };
   for (const message of iopub) {
     const content = message.content as Record<string, unknown>;
     switch (message.header.msg_type) {
@@ -86,6 +87,9 @@ function summarize(reply: KernelMessage.IExecuteReplyMsg["content"], iopub: Kern
         break;
       case "display_data":
         result.displayData.push(message.content as KernelMessage.IDisplayDataMsg["content"]);
+        break;
+      case "update_display_data":
+        result.updateDisplayData.push(message.content as KernelMessage.IUpdateDisplayDataMsg["content"]);
         break;
       case "error":
         result.error = message.content as KernelMessage.IErrorMsg["content"];

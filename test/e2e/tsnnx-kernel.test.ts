@@ -17,6 +17,8 @@ describeKernelBehaviour({
   defineAnswerBase: "const answerBase = 40;",
   useAnswerBase: "answerBase + 2",
   displayHtml: 'display.html("<b>e2e html</b>");',
+  displayThenUpdate:
+    'await display.html("<i>step 1</i>", { displayId: "e2e-progress" });\nawait display.html("<i>step 2</i>", { displayId: "e2e-progress", update: true });',
   throwError: 'throw new RangeError("boom e2e");',
   errorName: "RangeError",
   sleepAMinute: "await new Promise((resolve) => setTimeout(resolve, 60_000));",
