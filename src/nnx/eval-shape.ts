@@ -4,11 +4,13 @@
  * `nnx.eval_shape`). The factory runs under jax-js's tracer (`makeJaxpr`), so
  * its arrays are abstract; their shapes and dtypes are read from the traced
  * program's outputs. `nnx.split` of the result is a checkpoint restore template.
+ * Random initialisers run in shapes-only mode meanwhile (see shapes-only.ts).
  */
 import * as jax from "@jax-js/jax";
 import { ShapeDtypeStruct } from "../runtime/shape-dtype.js";
 import { isJaxArray } from "./arrays.js";
 import { isGraphNode, merge, split, type GraphDef } from "./graph.js";
+import { withShapesOnly } from "./shapes-only.js";
 import { fromFlatState, type FlatState } from "./statelib.js";
 import { Variable } from "./variablelib.js";
 
@@ -16,7 +18,7 @@ export function evalShape<T>(factory: () => T): T {
   // The leaves are read inside the trace: after it, its tracers are released.
   let made: { result: unknown; graphdef?: GraphDef; flat?: FlatState; raws?: unknown[] } | undefined;
   const traced = jax.makeJaxpr(() => {
-    const result: unknown = factory();
+    const result: unknown = withShapesOnly(factory);
     if (isGraphNode(result)) {
       const [graphdef, state] = split(result);
       const flat = state.flatState();

@@ -4,6 +4,7 @@
  * move semantics), so pass a fresh one (`rngs.params()`).
  */
 import * as jax from "@jax-js/jax";
+import { shapesOnly } from "../shapes-only.js";
 import { normalSample, truncatedNormalSample } from "./jax-samplers.js";
 
 const np = jax.numpy;
@@ -29,6 +30,13 @@ function checkFloat(dtype: jax.DType, name: string): void {
   }
 }
 
+/** `sample(key)` cast to `dtype`; under evalShape only its shape and dtype (the key is still consumed). */
+function draw(key: jax.Array, shape: number[], dtype: jax.DType, sample: (key: jax.Array) => jax.Array): jax.Array {
+  if (!shapesOnly()) return sample(key).astype(dtype);
+  key.dispose();
+  return np.zeros(shape, { dtype });
+}
+
 export const zeros: Initializer = (key, shape, dtype = np.float32) => {
   key.dispose();
   return np.zeros(checkShape(shape, "zeros"), { dtype });
@@ -49,7 +57,8 @@ export function constant(value: number): Initializer {
 export function normal(stddev = 1e-2): Initializer {
   return (key, shape, dtype = np.float32) => {
     checkFloat(dtype, "normal");
-    return normalSample(key, checkShape(shape, "normal")).mul(stddev).astype(dtype);
+    const dims = checkShape(shape, "normal");
+    return draw(key, dims, dtype, (k) => normalSample(k, dims).mul(stddev));
   };
 }
 
@@ -57,7 +66,8 @@ export function normal(stddev = 1e-2): Initializer {
 export function uniform(scale = 1e-2): Initializer {
   return (key, shape, dtype = np.float32) => {
     checkFloat(dtype, "uniform");
-    return jax.random.uniform(key, checkShape(shape, "uniform")).mul(scale).astype(dtype);
+    const dims = checkShape(shape, "uniform");
+    return draw(key, dims, dtype, (k) => jax.random.uniform(k, dims).mul(scale));
   };
 }
 
@@ -65,7 +75,8 @@ export function truncatedNormal(stddev = 1e-2, { lower = -2, upper = 2 } = {}): 
   if (!(lower < upper)) throw new Error(`truncatedNormal: lower (${lower}) must be below upper (${upper})`);
   return (key, shape, dtype = np.float32) => {
     checkFloat(dtype, "truncatedNormal");
-    return truncatedNormalSample(key, lower, upper, checkShape(shape, "truncatedNormal")).mul(stddev).astype(dtype);
+    const dims = checkShape(shape, "truncatedNormal");
+    return draw(key, dims, dtype, (k) => truncatedNormalSample(k, lower, upper, dims).mul(stddev));
   };
 }
 
@@ -108,15 +119,11 @@ export function varianceScaling(scale: number, mode: FanMode, distribution: Dist
     const [fanIn, fanOut] = computeFans(dims, axes);
     const denominator = mode === "fan_in" ? fanIn : mode === "fan_out" ? fanOut : (fanIn + fanOut) / 2;
     const variance = scale / denominator;
-    let sample: jax.Array;
-    if (distribution === "truncated_normal") {
-      sample = truncatedNormalSample(key, -2, 2, dims).mul(Math.sqrt(variance) / TRUNCATED_STDDEV);
-    } else if (distribution === "normal") {
-      sample = normalSample(key, dims).mul(Math.sqrt(variance));
-    } else {
-      sample = jax.random.uniform(key, dims, { minval: -1, maxval: 1 }).mul(Math.sqrt(3 * variance));
-    }
-    return sample.astype(dtype);
+    return draw(key, dims, dtype, (k) => {
+      if (distribution === "truncated_normal") return truncatedNormalSample(k, -2, 2, dims).mul(Math.sqrt(variance) / TRUNCATED_STDDEV);
+      if (distribution === "normal") return normalSample(k, dims).mul(Math.sqrt(variance));
+      return jax.random.uniform(k, dims, { minval: -1, maxval: 1 }).mul(Math.sqrt(3 * variance));
+    });
   };
 }
 
