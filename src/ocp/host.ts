@@ -1,11 +1,12 @@
 /**
  * Moving leaves between jax-js (or plain JS values) and host bytes in the
- * storage format's terms. Reads are async (`await x.ref.data()`), so they work
- * on every device and leave the caller's array alive.
+ * storage format's terms. Reads are async (`await x.data()` on a reference
+ * taken at capture), so they work on every device and leave the caller's
+ * array alive.
  */
 import * as jax from "@jax-js/jax";
 import { ShapeDtypeStruct } from "../runtime/shape-dtype.js";
-import { decodeToTypedArray, encodeFromTypedArray, type HostArray, type LeafValue, type StoredDType } from "./format/index.js";
+import { decodeToTypedArray, encodeFromTypedArray, type DeferredArray, type HostArray, type LeafValue, type StoredDType } from "./format/index.js";
 
 /**
  * The dtypes a jax-js array can be built with from host data. jax-js's
@@ -63,8 +64,9 @@ function describe(value: unknown): string {
 
 /** A leaf captured for saving: its value is fixed when it is taken, its bytes are read later. */
 export interface LeafSnapshot {
-  read(): Promise<LeafValue>;
-  /** Drops what the snapshot holds if it was never read (a save that failed or was abandoned). */
+  /** The leaf for the writer; an array's bytes are fetched when the writer gets to it. */
+  value(): LeafValue | DeferredArray;
+  /** Drops what the snapshot holds if its bytes were never fetched (a save that failed or was abandoned, an empty array). */
   release(): void;
 }
 
@@ -83,15 +85,17 @@ export function snapshotLeaf(leaf: unknown, name: string): LeafSnapshot {
     const shape = [...leaf.shape];
     const held = leaf.ref;
     let done = false;
+    // data() is the one public read that works on every device; it hands back a fresh copy that nobody else holds, used as it is.
+    const fetch = async (): Promise<Uint8Array> => {
+      if (done) throw new Error(`The snapshot of "${name}" was already read or released`);
+      done = true;
+      const data = await held.data();
+      // jax-js hands bool arrays back as Int32Array; Orbax stores bool as one byte per element.
+      if (dtype === "bool") return encodeFromTypedArray(Uint8Array.from(data as Int32Array, (v) => (v ? 1 : 0)), dtype, shape).bytes;
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    };
     return {
-      read: async () => {
-        done = true;
-        const data = await held.data();
-        // jax-js hands bool arrays back as Int32Array; Orbax stores bool as one byte per element.
-        if (dtype === "bool") return { kind: "array", array: encodeFromTypedArray(Uint8Array.from(data as Int32Array, (v) => (v ? 1 : 0)), dtype, shape) };
-        // data() returns a fresh copy that nobody else holds: its bytes are used as they are.
-        return { kind: "array", array: { dtype, shape, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) } };
-      },
+      value: () => ({ kind: "deferred", dtype, shape, fetch }),
       release: () => {
         if (!done) held.dispose();
         done = true;
@@ -99,7 +103,7 @@ export function snapshotLeaf(leaf: unknown, name: string): LeafSnapshot {
     };
   }
   const value = plainLeafValue(leaf, name);
-  return { read: async () => value, release: () => undefined };
+  return { value: () => value, release: () => undefined };
 }
 
 function plainLeafValue(leaf: unknown, name: string): LeafValue {

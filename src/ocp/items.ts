@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
-import { readPyTree, readPyTreeMetadata, writePyTree, type LeafEntry, type LeafPath } from "./format/index.js";
+import { readPyTree, readPyTreeMetadata, writePyTree, type LeafPath } from "./format/index.js";
 import type { ItemRestoreArgs, ItemSaveArgs } from "./args.js";
 import { writeCommitMarker, writeFileDurable } from "./atomic.js";
 import { handlerTypes } from "./checkpoint-metadata.js";
@@ -72,13 +72,17 @@ export async function writeItem(dir: string, item: StagedItem, finalDir: string,
     bytes = item.text.length;
   } else {
     const onProgress = options.onProgress;
-    const entries: LeafEntry[] = await Promise.all(item.leaves.map(async (leaf) => ({ path: leaf.path, value: await leaf.snapshot.read() })));
-    const result = await writePyTree(dir, entries, {
-      compression: options.compression,
-      layout: options.layout,
-      onProgress: onProgress && ((doneBytes, totalBytes) => onProgress({ phase: "save", path: finalDir, doneBytes, totalBytes })),
-    });
-    bytes = result.bytesWritten;
+    try {
+      const result = await writePyTree(dir, item.leaves.map((leaf) => ({ path: leaf.path, value: leaf.snapshot.value() })), {
+        compression: options.compression,
+        layout: options.layout,
+        onProgress: onProgress && ((doneBytes, totalBytes) => onProgress({ phase: "save", path: finalDir, doneBytes, totalBytes })),
+      });
+      bytes = result.bytesWritten;
+    } finally {
+      // Arrays with no elements are never fetched: their references are dropped here.
+      releaseItem(item);
+    }
   }
   await writeCommitMarker(dir, finalDir);
   return bytes;

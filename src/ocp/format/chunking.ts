@@ -16,7 +16,7 @@ export function chooseChunkShape(shape: readonly number[], size: number, maxByte
   return chunk;
 }
 
-export function chunkCount(array: HostArray, chunkShape: readonly number[]): number {
+export function chunkCount(array: { shape: readonly number[] }, chunkShape: readonly number[]): number {
   if (elementCount(array.shape) === 0) return 0;
   return array.shape.length === 0 ? 1 : Math.ceil(array.shape[0] / chunkShape[0]);
 }

@@ -17,3 +17,18 @@ export async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn:
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * Runs the calls given to it one at a time, in order, with a turn of the
+ * event loop before each: a fetch out of jax-js copies synchronously on the
+ * main thread, and the pause lets the I/O queued after the previous fetch
+ * (opening and writing its file) start first, so copying and writing overlap.
+ */
+export function oneAtATime(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>) => {
+    const result = tail.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(fn);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+}

@@ -36,6 +36,25 @@ export interface LeafEntry {
   value: LeafValue;
 }
 
+/**
+ * An array leaf whose bytes are fetched only when the writer reaches it:
+ * copying out of jax-js is main-thread work, so fetching one array while the
+ * previous one is compressed and written keeps both cores busy and holds
+ * fewer copies in memory at once.
+ */
+export interface DeferredArray {
+  kind: "deferred";
+  dtype: StoredDType;
+  shape: number[];
+  fetch(): Promise<Uint8Array>;
+}
+
+/** What writePyTree takes: a leaf value in hand, or an array fetched when its turn comes. */
+export interface LeafToWrite {
+  path: LeafPath;
+  value: LeafValue | DeferredArray;
+}
+
 export interface WriteOptions {
   compression: "zstd" | "none";
   layout: "zarr2" | "ocdbt";

@@ -1,14 +1,14 @@
 import { join } from "node:path";
 import { chooseChunkShape, chunkBytes, chunkCount, chunkKey } from "./chunking.js";
-import { mapWithLimit } from "./concurrency.js";
+import { mapWithLimit, oneAtATime } from "./concurrency.js";
 import { mkdirNamed, writeFileNamed } from "./file-errors.js";
 import { elementCount, isStoredDType, itemSize } from "./dtype.js";
 import { paramName, validateLeafPath } from "./leaf-path.js";
-import { writeOcdbt } from "./ocdbt/writer.js";
+import { OWN_FILE_BYTES, writeOcdbt, type OcdbtValue } from "./ocdbt/writer.js";
 import { pythonJsonDumps } from "./python-json.js";
 import { scalarToArray } from "./scalar.js";
 import { encodeTreeMetadata, type ValueType } from "./tree-metadata.js";
-import type { HostArray, LeafEntry, LeafPath, WriteOptions } from "./types.js";
+import type { HostArray, LeafPath, LeafToWrite, StoredDType, WriteOptions } from "./types.js";
 import { zarrayJson } from "./zarr/v2.js";
 import { zstdCompress } from "./zstd.js";
 
@@ -17,21 +17,29 @@ const MAX_CHUNK_BYTES = 2 ** 31;
 /** zstd runs in 32-bit wasm, which must hold a chunk and its compressed copy at once: compressed chunks stay smaller. */
 const MAX_ZSTD_CHUNK_BYTES = 2 ** 28;
 const PARALLEL_FILES = 16;
+/** Chunks of one array in flight at once (arrays are PARALLEL_FILES at once too). */
+const PARALLEL_CHUNKS = 4;
 const SINGLE_DEVICE_SHARDING = pythonJsonDumps({ sharding_type: "SingleDeviceSharding", device_str: "cpu:0" });
 
 interface ArrayToWrite {
   name: string;
   path: LeafPath;
-  array: HostArray;
+  dtype: StoredDType;
+  shape: number[];
   chunkShape: number[];
   valueType: ValueType;
+  /** The bytes: at hand, or fetched in turn with the other deferred arrays. */
+  load(): Promise<HostArray>;
 }
 
-function validateArray(array: HostArray, what: string): void {
-  if (!isStoredDType(array.dtype)) throw new Error(`${what}: unknown dtype ${JSON.stringify(array.dtype)}`);
-  if (!Array.isArray(array.shape) || !array.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new Error(`${what}: invalid shape ${JSON.stringify(array.shape)}`);
+function validateLayout(dtype: StoredDType, shape: number[], what: string): void {
+  if (!isStoredDType(dtype)) throw new Error(`${what}: unknown dtype ${JSON.stringify(dtype)}`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new Error(`${what}: invalid shape ${JSON.stringify(shape)}`);
   }
+}
+
+function validateBytes(array: HostArray, what: string): void {
   const expected = elementCount(array.shape) * itemSize(array.dtype);
   if (!(array.bytes instanceof Uint8Array) || array.bytes.length !== expected) {
     throw new Error(`${what}: ${array.dtype}${JSON.stringify(array.shape)} needs ${expected} bytes, got ${array.bytes?.length}`);
@@ -43,10 +51,11 @@ function validateArray(array: HostArray, what: string): void {
  * `_sharding`, `array_metadatas/process_0`, `_strings.json` (when there are
  * string leaves), and one zarr v2 array per array or scalar leaf, as plain
  * folders (`layout: "zarr2"`) or inside an OCDBT database (`layout: "ocdbt"`).
+ * Deferred arrays are fetched one at a time as the writer reaches them.
  * Resolves once every file is written and closed; fsync and commit are the
  * caller's.
  */
-export async function writePyTree(dir: string, leaves: LeafEntry[], options: WriteOptions): Promise<{ bytesWritten: number }> {
+export async function writePyTree(dir: string, leaves: LeafToWrite[], options: WriteOptions): Promise<{ bytesWritten: number }> {
   if (options.compression !== "zstd" && options.compression !== "none") throw new Error(`writePyTree: compression must be "zstd" or "none", got ${JSON.stringify(options.compression)}`);
   if (options.layout !== "zarr2" && options.layout !== "ocdbt") throw new Error(`writePyTree: layout must be "zarr2" or "ocdbt", got ${JSON.stringify(options.layout)}`);
 
@@ -54,6 +63,8 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
   const strings: Record<string, string> = {};
   const metadataLeaves: { path: LeafPath; valueType: ValueType; writeShape?: number[] }[] = [];
   const names = new Map<string, LeafPath>();
+  const inTurn = oneAtATime();
+  const maxChunkBytes = options.compression === "zstd" ? MAX_ZSTD_CHUNK_BYTES : MAX_CHUNK_BYTES;
   for (const leaf of leaves) {
     validateLeafPath(leaf.path);
     const name = paramName(leaf.path);
@@ -68,27 +79,41 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
       metadataLeaves.push({ path: leaf.path, valueType: "string" });
     } else if (v.kind === "scalar") {
       if (typeof v.value !== "number") throw new Error(`${what}: scalar leaf holds ${typeof v.value}`);
-      arrays.push({ name, path: leaf.path, array: scalarToArray(v.value, v.dtype, what), chunkShape: [], valueType: "scalar" });
+      const array = scalarToArray(v.value, v.dtype, what);
+      arrays.push({ name, path: leaf.path, dtype: array.dtype, shape: array.shape, chunkShape: [], valueType: "scalar", load: async () => array });
       metadataLeaves.push({ path: leaf.path, valueType: "scalar" });
-    } else if (v.kind === "array") {
-      validateArray(v.array, what);
-      const chunkShape = chooseChunkShape(v.array.shape, itemSize(v.array.dtype), options.compression === "zstd" ? MAX_ZSTD_CHUNK_BYTES : MAX_CHUNK_BYTES);
-      arrays.push({ name, path: leaf.path, array: v.array, chunkShape, valueType: "jax.Array" });
-      metadataLeaves.push({ path: leaf.path, valueType: "jax.Array", writeShape: v.array.shape });
+    } else if (v.kind === "array" || v.kind === "deferred") {
+      const { dtype, shape } = v.kind === "array" ? v.array : v;
+      validateLayout(dtype, shape, what);
+      let load: () => Promise<HostArray>;
+      if (v.kind === "array") {
+        validateBytes(v.array, what);
+        load = async () => v.array;
+      } else {
+        let fetched: Promise<HostArray> | undefined;
+        load = () =>
+          (fetched ??= inTurn(async () => {
+            const array = { dtype, shape, bytes: await v.fetch() };
+            validateBytes(array, what);
+            return array;
+          }));
+      }
+      arrays.push({ name, path: leaf.path, dtype, shape, chunkShape: chooseChunkShape(shape, itemSize(dtype), maxChunkBytes), valueType: "jax.Array", load });
+      metadataLeaves.push({ path: leaf.path, valueType: "jax.Array", writeShape: shape });
     } else {
       throw new Error(`${what}: unknown leaf kind ${JSON.stringify((v as { kind?: unknown }).kind)}`);
     }
   }
 
   await mkdirNamed(dir);
-  const total = arrays.reduce((a, x) => a + x.array.bytes.length, 0);
+  const total = arrays.reduce((a, x) => a + elementCount(x.shape) * itemSize(x.dtype), 0);
   let done = 0;
   const progress = (n: number) => {
     done += n;
     options.onProgress?.(done, total);
   };
   const encode = (raw: Uint8Array) => (options.compression === "zstd" ? zstdCompress(raw, 1) : Promise.resolve(raw));
-  const chunks = arrays.flatMap((a) => Array.from({ length: chunkCount(a.array, a.chunkShape) }, (_, i) => ({ a, i })));
+  const chunkIndices = (a: ArrayToWrite) => Array.from({ length: chunkCount(a, a.chunkShape) }, (_, i) => i);
   let bytesWritten = 0;
   const put = async (path: string, data: Uint8Array | string) => {
     await writeFileNamed(path, data);
@@ -98,22 +123,34 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
   if (options.layout === "zarr2") {
     await mapWithLimit(arrays, PARALLEL_FILES, async (a) => {
       await mkdirNamed(join(dir, a.name));
-      await put(join(dir, a.name, ".zarray"), zarrayJson(a.array.dtype, a.array.shape, a.chunkShape, options.compression));
-    });
-    await mapWithLimit(chunks, PARALLEL_FILES, async ({ a, i }) => {
-      const raw = chunkBytes(a.array, a.chunkShape, i);
-      await put(join(dir, a.name, chunkKey(a.array.shape, i)), await encode(raw));
-      progress(raw.length);
+      await put(join(dir, a.name, ".zarray"), zarrayJson(a.dtype, a.shape, a.chunkShape, options.compression));
+      const array = await a.load();
+      await mapWithLimit(chunkIndices(a), PARALLEL_CHUNKS, async (i) => {
+        const raw = chunkBytes(array, a.chunkShape, i);
+        await put(join(dir, a.name, chunkKey(a.shape, i)), await encode(raw));
+        progress(raw.length);
+      });
     });
   } else {
+    // Chunks big enough for a data file of their own are fetched and encoded as their file is written; smaller ones are packed, so they are made first.
+    const chunkRawBytes = (a: ArrayToWrite) => elementCount(a.chunkShape) * itemSize(a.dtype);
     const rawSizes = new Map<string, number>();
-    const values = await mapWithLimit(chunks, PARALLEL_FILES, async ({ a, i }) => {
-      const raw = chunkBytes(a.array, a.chunkShape, i);
-      const key = `${a.name}/${chunkKey(a.array.shape, i)}`;
+    const values: OcdbtValue[] = [];
+    const encodeChunk = async (a: ArrayToWrite, i: number, key: string) => {
+      const raw = chunkBytes(await a.load(), a.chunkShape, i);
       rawSizes.set(key, raw.length);
-      return { key, bytes: await encode(raw) };
-    });
-    for (const a of arrays) values.push({ key: `${a.name}/.zarray`, bytes: new TextEncoder().encode(zarrayJson(a.array.dtype, a.array.shape, a.chunkShape, options.compression)) });
+      return encode(raw);
+    };
+    for (const a of arrays) {
+      values.push({ key: `${a.name}/.zarray`, bytes: new TextEncoder().encode(zarrayJson(a.dtype, a.shape, a.chunkShape, options.compression)) });
+      if (chunkRawBytes(a) < OWN_FILE_BYTES) continue;
+      for (const i of chunkIndices(a)) {
+        const key = `${a.name}/${chunkKey(a.shape, i)}`;
+        values.push({ key, produce: () => encodeChunk(a, i, key) });
+      }
+    }
+    const small = arrays.filter((a) => chunkRawBytes(a) < OWN_FILE_BYTES).flatMap((a) => chunkIndices(a).map((i) => ({ a, i, key: `${a.name}/${chunkKey(a.shape, i)}` })));
+    values.push(...(await mapWithLimit(small, PARALLEL_FILES, async ({ a, i, key }) => ({ key, bytes: await encodeChunk(a, i, key) }))));
     bytesWritten += await writeOcdbt(dir, values, (key) => progress(rawSizes.get(key) ?? 0));
   }
 
@@ -121,7 +158,7 @@ export async function writePyTree(dir: string, leaves: LeafEntry[], options: Wri
   const sharding: Record<string, string> = {};
   for (const a of jaxArrays) sharding[Buffer.from(a.name).toString("base64")] = SINGLE_DEVICE_SHARDING;
   const arrayMetadatas = {
-    array_metadatas: jaxArrays.map((a) => ({ array_metadata: { param_name: a.name, write_shape: a.array.shape, chunk_shape: a.chunkShape, ext_metadata: null } })),
+    array_metadatas: jaxArrays.map((a) => ({ array_metadata: { param_name: a.name, write_shape: a.shape, chunk_shape: a.chunkShape, ext_metadata: null } })),
   };
   await mkdirNamed(join(dir, "array_metadatas"));
   await Promise.all([

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import {
-  decodeToTypedArray, encodeFromTypedArray, type HostArray, type LeafEntry, readPyTree, writePyTree,
+  decodeToTypedArray, encodeFromTypedArray, type HostArray, type LeafEntry, type LeafToWrite, readPyTree, writePyTree,
 } from "../../../src/ocp/format/index.js";
 import { writeOcdbt } from "../../../src/ocp/format/ocdbt/writer.js";
 import { scratch } from "./helpers.js";
@@ -109,6 +109,21 @@ describe("ocp/format: against the real Python Orbax", function () {
     const restored = JSON.parse(stdout);
     assert.deepEqual(restored.empty, { kind: "array", dtype: "float32", shape: [0, 4], values: [] });
     assert.deepEqual(restored.zero_d, { kind: "array", dtype: "int32", shape: [], values: [42] });
+  });
+
+  it("Orbax restores deferred arrays: one in a data file of its own, one compressed small enough to go inline", async () => {
+    const dir = join(root, "ts-deferred");
+    const n = 2 ** 20; // 4 MiB of float32: its own data file
+    const deferred = (name: string, data: Float32Array): LeafToWrite => ({
+      path: { keys: [name], keyTypes: [2] },
+      value: { kind: "deferred", dtype: "float32", shape: [1024, data.length / 1024], fetch: async () => new Uint8Array(data.buffer) },
+    });
+    await writePyTree(dir, [deferred("ramp", Float32Array.from({ length: n }, (_, i) => i % 97)), deferred("zeros", new Float32Array(n))], { layout: "ocdbt", compression: "zstd" });
+    const { stdout } = await run(python, [INTEROP, "restore", dir], { maxBuffer: 1 << 27 });
+    const restored = JSON.parse(stdout) as Record<string, { dtype: string; shape: number[]; values: number[] }>;
+    assert.deepEqual([restored.ramp.dtype, restored.ramp.shape, restored.zeros.shape], ["float32", [1024, 1024], [1024, 1024]]);
+    assert.ok(restored.ramp.values.every((v, i) => v === i % 97), "ramp values");
+    assert.ok(restored.zeros.values.length === n && restored.zeros.values.every((v) => v === 0), "zeros");
   });
 
   it("tensorstore reads an OCDBT database big enough to get leaves under an interior root", async () => {
