@@ -109,7 +109,7 @@ export function flattenGraph(root: unknown): Flattened {
     if (value instanceof Variable) {
       const index = indexOf.size;
       indexOf.set(value, index);
-      value.notePath(formatPath(path));
+      value.notePath(path);
       leaves.push([path, value]);
       return { kind: "variable", index, type: value.constructor as VariableClass, metadata: { ...value.metadata } };
     }
@@ -161,55 +161,73 @@ const pathKey = (path: TreePath): string => JSON.stringify(path);
  * the extra paths.
  */
 export function merge<T = GraphNode>(graphdef: GraphDef, state: State, ...states: State[]): T {
-  const byPath = new Map<string, StateLeaf>();
   for (const s of [state, ...states]) {
     if (!(s instanceof State)) throw new Error(`merge: expected State objects, got ${describeLeaf(s)} (use nnx.replaceByPureDict for pure dicts)`);
-    for (const [path, leaf] of s.flatState()) byPath.set(pathKey(path), leaf);
   }
-  const expected = expectedPaths(graphdef);
-  const expectedKeys = new Set(expected.map(pathKey));
-  const missing = expected.filter((p) => !byPath.has(pathKey(p)));
-  const extra = [...byPath.keys()].filter((k) => !expectedKeys.has(k)).map((k) => JSON.parse(k) as TreePath);
-  if (missing.length > 0 || extra.length > 0) {
-    const parts = [];
-    if (missing.length > 0) parts.push(`missing ${missing.length}: ${formatPaths(missing)}`);
-    if (extra.length > 0) parts.push(`extra ${extra.length}: ${formatPaths(extra)}`);
-    throw new Error(`merge: the state does not fit the graphdef (${parts.join("; ")})`);
-  }
-  const objects = new Map<number, unknown>();
-  const buildValue = (attr: AttrDef, path: TreeKey[]): unknown => {
+  const source = states.length === 0 ? state : State.merge(state, ...states);
+  // The graphdef and the state are walked side by side (no path strings: merge runs on every transform call).
+  // Any leaf missing, or found where a subtree belongs, marks a misfit; leaves the walk never takes are extra.
+  let taken = 0;
+  let misfit = false;
+  const objects: unknown[] = [];
+  const childState = (parent: State | undefined, key: TreeKey): State | undefined => {
+    const child = parent?.has(key) ? parent.get(key) : undefined;
+    return child instanceof State ? child : undefined;
+  };
+  const takeLeaf = (parent: State | undefined, key: TreeKey): StateLeaf => {
+    const leaf = parent?.has(key) ? parent.get(key) : undefined;
+    if (leaf === undefined || leaf instanceof State) misfit = true;
+    else taken++;
+    return leaf;
+  };
+  const buildValue = (attr: AttrDef, parent: State | undefined, key: TreeKey): unknown => {
     switch (attr.kind) {
       case "static":
         return attr.value;
       case "ref":
-        return objects.get(attr.index);
+        return objects[attr.index];
       case "leaf":
-        return byPath.get(pathKey(path));
+        return takeLeaf(parent, key);
       case "variable": {
-        const leaf = byPath.get(pathKey(path));
+        const leaf = takeLeaf(parent, key);
         const variable = leaf instanceof Variable ? leaf : new (attr.type as new (v: unknown, m: VariableMetadata) => Variable<unknown>)(leaf, attr.metadata);
-        objects.set(attr.index, variable);
+        objects[attr.index] = variable;
         return variable;
       }
       case "node":
-        return buildNode(attr.node, path);
+        return buildNode(attr.node, childState(parent, key));
     }
   };
-  const buildNode = (def: NodeDef, path: TreeKey[]): unknown => {
+  const buildNode = (def: NodeDef, at: State | undefined): unknown => {
     if (def.kind === "list") {
       const list: unknown[] = [];
-      objects.set(def.index, list);
-      def.items.forEach((a, i) => (list[i] = buildValue(a, [...path, i])));
+      objects[def.index] = list;
+      def.items.forEach((a, i) => (list[i] = buildValue(a, at, i)));
       return list;
     }
     const node = (def.kind === "pytree" ? def.type[createEmpty]() : {}) as Record<string, unknown>;
-    objects.set(def.index, node);
-    const values = new Map(def.attributes.map(([k, a]) => [k, buildValue(a, [...path, k])]));
+    objects[def.index] = node;
+    const values = new Map(def.attributes.map(([k, a]) => [k, buildValue(a, at, k)]));
     // Own data properties, as the constructor made them (a prototype getter of the same name must not intercept).
     for (const key of def.order) Object.defineProperty(node, key, { value: values.get(key), enumerable: true, writable: true, configurable: true });
     return node;
   };
-  return buildNode(graphdef.root, []) as T;
+  const root = buildNode(graphdef.root, source);
+  if (misfit || taken !== source.leafCount()) throw misfitError(graphdef, source);
+  return root as T;
+}
+
+/** The error for a state that does not fit a graphdef: the missing and the extra paths. */
+function misfitError(graphdef: GraphDef, state: State): Error {
+  const present = new Set(state.flatState().map(([path]) => pathKey(path)));
+  const expected = expectedPaths(graphdef);
+  const expectedKeys = new Set(expected.map(pathKey));
+  const missing = expected.filter((p) => !present.has(pathKey(p)));
+  const extra = [...present].filter((k) => !expectedKeys.has(k)).map((k) => JSON.parse(k) as TreePath);
+  const parts = [];
+  if (missing.length > 0) parts.push(`missing ${missing.length}: ${formatPaths(missing)}`);
+  if (extra.length > 0) parts.push(`extra ${extra.length}: ${formatPaths(extra)}`);
+  return new Error(`merge: the state does not fit the graphdef (${parts.join("; ")})`);
 }
 
 type SplitResult = [GraphDef, State, ...State[]];

@@ -25,7 +25,9 @@ export class State implements PytreeNode<State> {
 
   /** Entries are kept in Python's key order (integers, then strings). */
   constructor(entries: Iterable<readonly [TreeKey, State | StateLeaf]> = []) {
-    const sorted = [...entries].sort((a, b) => compareKeys(a[0], b[0]));
+    const sorted = [...entries];
+    // Most callers give keys already in order (graph traversal sorts them): check before sorting.
+    if (sorted.some((entry, i) => i > 0 && compareKeys(sorted[i - 1]![0], entry[0]) > 0)) sorted.sort((a, b) => compareKeys(a[0], b[0]));
     this.mapping = new Map(sorted.map(([k, v]) => [k, v]));
     if (this.mapping.size !== sorted.length) throw new Error("State: duplicate keys");
   }
@@ -73,6 +75,13 @@ export class State implements PytreeNode<State> {
       node = node.get(key);
     });
     return node;
+  }
+
+  /** How many leaves the whole tree holds. */
+  leafCount(): number {
+    let n = 0;
+    for (const value of this.mapping.values()) n += value instanceof State ? value.leafCount() : 1;
+    return n;
   }
 
   /** Every leaf with its full path, in key order. */
@@ -161,12 +170,13 @@ export function fromFlatState(flat: Iterable<FlatEntry<StateLeaf>>): State {
   for (const [path, leaf] of flat) {
     if (path.length === 0) throw new Error("fromFlatState: a leaf has an empty path");
     let node = root;
-    path.slice(0, -1).forEach((key, i) => {
+    for (let i = 0; i < path.length - 1; i++) {
+      const key = path[i]!;
       let child = node.children.get(key);
       if (child === undefined) node.children.set(key, (child = { children: new Map() }));
       if (!("children" in child)) throw new Error(`fromFlatState: ${formatPath(path.slice(0, i + 1))} is both a leaf and a subtree`);
       node = child;
-    });
+    }
     const last = path[path.length - 1]!;
     if (node.children.has(last)) throw new Error(`fromFlatState: ${formatPath(path)} appears twice, or is both a leaf and a subtree`);
     node.children.set(last, { leaf });

@@ -6,8 +6,9 @@
  * and drops the old array.
  */
 import type * as jax from "@jax-js/jax";
-import { pytreeNode, type PytreeChildren, type PytreeNode, type TreeKey } from "../runtime/pytree.js";
+import { pytreeNode, type PytreeChildren, type PytreeNode, type TreeKey, type TreePath } from "../runtime/pytree.js";
 import { describeLeaf, isDisposed, isJaxArray, releaseLeaf, shapeDtypeOf } from "./arrays.js";
+import { formatPath } from "./paths.js";
 
 export type VariableMetadata = Record<string, unknown>;
 
@@ -21,7 +22,7 @@ export class Variable<T = jax.Array> implements PytreeNode<Variable<T>> {
   /** The owned leaf. Read through `value` (a new reference) or `raw` (borrowed). */
   private _raw: T;
   /** Where graph traversal last found this Variable, for error messages. */
-  private _path: string | undefined;
+  private _path: TreePath | undefined;
 
   constructor(value: T, metadata: VariableMetadata = {}) {
     if (value instanceof Variable) {
@@ -74,11 +75,11 @@ export class Variable<T = jax.Array> implements PytreeNode<Variable<T>> {
 
   /** Where graph traversal last found this Variable (`layers.0.kernel`), for error messages; undefined before any traversal. */
   get path(): string | undefined {
-    return this._path;
+    return this._path === undefined ? undefined : formatPath(this._path);
   }
 
-  /** Graph traversal records where it found this Variable, so errors can name it. */
-  notePath(path: string): void {
+  /** Graph traversal records where it found this Variable, so errors can name it (formatted only when read). */
+  notePath(path: TreePath): void {
     this._path = path;
   }
 
@@ -129,7 +130,7 @@ export class Variable<T = jax.Array> implements PytreeNode<Variable<T>> {
   }
 
   private describeSelf(): string {
-    return this._path === undefined ? this.constructor.name : `${this.constructor.name} at ${this._path}`;
+    return this._path === undefined ? this.constructor.name : `${this.constructor.name} at ${this.path}`;
   }
 
   private assertAlive(raw: jax.Array): void {

@@ -70,6 +70,22 @@ describeEachDevice("nnx graph: split / merge", () => {
     assert.throws(() => nnx.merge(graphdef, extra), /extra 1: scale/);
   });
 
+  it("merge finds misfits deep in the tree: a leaf where a subtree belongs, a subtree where a leaf belongs, an extra leaf under a node", () => {
+    const model = new Tied();
+    const [graphdef, state] = nnx.split(model);
+    const leafForNode = nnx.fromFlatState([...state.flatState().filter(([p]) => !(p[0] === "layers" && p[1] === 1)), [["layers", 1], new nnx.Param(0)]]);
+    assert.throws(() => nnx.merge(graphdef, leafForNode), /missing 2: layers\.1\.bias, layers\.1\.kernel; extra 1: layers\.1\)/);
+    const nodeForLeaf = nnx.fromFlatState([...state.flatState().filter(([p]) => p.join(".") !== "decoder.bias"), [["decoder", "bias", "inner"], new nnx.Param(0)]]);
+    assert.throws(() => nnx.merge(graphdef, nodeForLeaf), /missing 1: decoder\.bias; extra 1: decoder\.bias\.inner\)/);
+    const extraDeep = nnx.fromFlatState([...state.flatState(), [["layers", 0, "scale"], new nnx.Param(0)]]);
+    assert.throws(() => nnx.merge(graphdef, extraDeep), /^Error: merge: the state does not fit the graphdef \(extra 1: layers\.0\.scale\)$/);
+    const key0AsString = nnx.fromFlatState(state.flatState().map(([p, v]) => [p.map((k) => (k === 0 ? "0" : k)), v] as const));
+    assert.throws(() => nnx.merge(graphdef, key0AsString), /missing 2: layers\.0\.bias, layers\.0\.kernel; extra 2: layers\.0\.bias, layers\.0\.kernel/);
+    const merged = nnx.merge<Tied>(graphdef, state);
+    assert.equal(merged.decoder, merged.encoder, "sharing survives the side-by-side walk");
+    assert.equal(merged.layers[1]!.kernel, model.layers[1]!.kernel);
+  });
+
   it("merges several states (e.g. params and the rest)", () => {
     const model = new Counter();
     const [graphdef, params, rest] = nnx.split(model, nnx.Param, nnx.Everything);
