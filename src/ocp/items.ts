@@ -76,6 +76,8 @@ export async function writeItem(dir: string, item: StagedItem, finalDir: string,
       const result = await writePyTree(dir, item.leaves.map((leaf) => ({ path: leaf.path, value: leaf.snapshot.value() })), {
         compression: options.compression,
         layout: options.layout,
+        // The commit fsyncs every file; flushing array data as it is written overlaps that with the rest of the write.
+        flush: true,
         onProgress: onProgress && ((doneBytes, totalBytes) => onProgress({ phase: "save", path: finalDir, doneBytes, totalBytes })),
       });
       bytes = result.bytesWritten;

@@ -1,5 +1,5 @@
 /** Errors from the file system, restated to name the path and say what went wrong in plain words. */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, open, writeFile } from "node:fs/promises";
 
 export function fileError(path: string, e: unknown): Error {
   const code = (e as NodeJS.ErrnoException).code;
@@ -12,10 +12,21 @@ export function fileError(path: string, e: unknown): Error {
   return new Error(`${path} ${reason}`, { cause: e });
 }
 
-/** Writes `data` to `path`, failing with an error that names the path (Node's own write errors may not). */
-export async function writeFileNamed(path: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Writes `data` to `path`, failing with an error that names the path (Node's
+ * own write errors may not); with `flush`, the file reaches the disk before
+ * this resolves.
+ */
+export async function writeFileNamed(path: string, data: Uint8Array | string, flush = false): Promise<void> {
   try {
-    await writeFile(path, data);
+    if (!flush) return await writeFile(path, data);
+    const handle = await open(path, "w");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   } catch (e) {
     throw writeError(path, e);
   }

@@ -60,6 +60,12 @@ export interface WriteOptions {
   layout: "zarr2" | "ocdbt";
   /** Called as array bytes reach the disk; totals count array (and scalar) payload bytes before compression. */
   onProgress?(doneBytes: number, totalBytes: number): void;
+  /**
+   * Flush each array data file to disk as soon as it is written: a caller
+   * that makes the folder durable afterwards (fsync of every file) then finds
+   * that work done, overlapped with fetching and writing the other arrays.
+   */
+  flush?: boolean;
   /** JSON-able value stored as `_METADATA`'s custom_metadata (Orbax's PyTreeSave custom_metadata); null when absent. */
   customMetadata?: unknown;
 }

@@ -115,8 +115,8 @@ export async function writePyTree(dir: string, leaves: LeafToWrite[], options: W
   const encode = (raw: Uint8Array) => (options.compression === "zstd" ? zstdCompress(raw, 1) : Promise.resolve(raw));
   const chunkIndices = (a: ArrayToWrite) => Array.from({ length: chunkCount(a, a.chunkShape) }, (_, i) => i);
   let bytesWritten = 0;
-  const put = async (path: string, data: Uint8Array | string) => {
-    await writeFileNamed(path, data);
+  const put = async (path: string, data: Uint8Array | string, flush = false) => {
+    await writeFileNamed(path, data, flush);
     bytesWritten += typeof data === "string" ? Buffer.byteLength(data) : data.length;
   };
 
@@ -127,7 +127,7 @@ export async function writePyTree(dir: string, leaves: LeafToWrite[], options: W
       const array = await a.load();
       await mapWithLimit(chunkIndices(a), PARALLEL_CHUNKS, async (i) => {
         const raw = chunkBytes(array, a.chunkShape, i);
-        await put(join(dir, a.name, chunkKey(a.shape, i)), await encode(raw));
+        await put(join(dir, a.name, chunkKey(a.shape, i)), await encode(raw), options.flush);
         progress(raw.length);
       });
     });
@@ -151,7 +151,7 @@ export async function writePyTree(dir: string, leaves: LeafToWrite[], options: W
     }
     const small = arrays.filter((a) => chunkRawBytes(a) < OWN_FILE_BYTES).flatMap((a) => chunkIndices(a).map((i) => ({ a, i, key: `${a.name}/${chunkKey(a.shape, i)}` })));
     values.push(...(await mapWithLimit(small, PARALLEL_FILES, async ({ a, i, key }) => ({ key, bytes: await encodeChunk(a, i, key) }))));
-    bytesWritten += await writeOcdbt(dir, values, (key) => progress(rawSizes.get(key) ?? 0));
+    bytesWritten += await writeOcdbt(dir, values, { onValueWritten: (key) => progress(rawSizes.get(key) ?? 0), flush: options.flush });
   }
 
   const jaxArrays = arrays.filter((a) => a.valueType === "jax.Array");

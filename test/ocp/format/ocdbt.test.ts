@@ -62,6 +62,23 @@ describe("ocp/format: OCDBT", () => {
     for (const v of values) assert.deepEqual(await db.get(v.key), v.bytes, v.key);
   });
 
+  it("reads a packed data file whole, once, and names it when it is too short", async () => {
+    const dir = join(root, "packed-short");
+    const values = Array.from({ length: 10 }, (_, i) => ({ key: `a${i}/0`, bytes: pattern(3000 + i, i) }));
+    await writeOcdbt(dir, values);
+    const files = await readdir(join(dir, "d"));
+    const sizes = await Promise.all(files.map(async (f) => (await readFile(join(dir, "d", f))).length));
+    const packedFile = join(dir, "d", files[sizes.indexOf(Math.max(...sizes))]);
+    const db = await openOcdbt(dir);
+    // Values come out right in any order and at once (views of one read).
+    const got = await Promise.all([...values].reverse().map((v) => db.get(v.key)));
+    got.reverse().forEach((b, i) => assert.deepEqual(b, values[i].bytes, values[i].key));
+    await writeFile(packedFile, (await readFile(packedFile)).subarray(0, 10_000));
+    const short = await rejection(async () => (await openOcdbt(dir)).get("a9/0"));
+    assert.ok(short.startsWith(packedFile), short);
+    assert.match(short, /truncated/);
+  });
+
   it("splits a big tree into leaves under an interior root", async function () {
     this.timeout(60_000);
     const dir = join(root, "two-level");

@@ -5,6 +5,8 @@ import { decodeBtreeNode, type StoredValue } from "./btree.js";
 import { decodeManifest } from "./manifest.js";
 
 const utf8 = new TextDecoder();
+/** A packed data file is read whole only up to this size (the writer packs to 64 MiB; tensorstore's files can be larger). */
+const MAX_WHOLE_FILE_BYTES = 64 * 2 ** 20;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -57,6 +59,24 @@ export async function openOcdbt(dir: string): Promise<KeyValueSource & { keys():
   const root = manifest.latest?.root;
   if (root) await visit(root.location.file, root.location.offset, root.location.length, "", new Uint8Array(0), root.height);
 
+  // Data files holding several values (packed small arrays) are read whole, once, on first use: one read instead of an open/read/close per value.
+  const packed = new Map<string, { values: number; end: number; bytes?: Promise<Uint8Array> }>();
+  for (const { value, transitive } of index.values()) {
+    if (value.kind !== "indirect") continue;
+    const { path } = resolve(transitive, value.file);
+    const f = packed.get(path) ?? { values: 0, end: 0 };
+    f.values++;
+    f.end = Math.max(f.end, value.offset + value.length);
+    packed.set(path, f);
+  }
+  for (const [path, f] of packed) if (f.values < 2 || f.end > MAX_WHOLE_FILE_BYTES) packed.delete(path);
+
+  async function readPacked(path: string, offset: number, length: number, key: string): Promise<Uint8Array> {
+    const f = packed.get(path)!;
+    const whole = await (f.bytes ??= readRange(path, 0, f.end, `packed data file, read whole for ${JSON.stringify(key)}`));
+    return whole.subarray(offset, offset + length);
+  }
+
   return {
     keys: () => [...index.keys()],
     describe: (key) => `${join(dir, key)} (entry ${JSON.stringify(key)} of the OCDBT database in ${dir})`,
@@ -66,6 +86,7 @@ export async function openOcdbt(dir: string): Promise<KeyValueSource & { keys():
       const v = found.value;
       if (v.kind === "inline") return v.bytes;
       const where = resolve(found.transitive, v.file);
+      if (packed.has(where.path)) return readPacked(where.path, v.offset, v.length, key);
       return readRange(where.path, v.offset, v.length, `value of ${JSON.stringify(key)}`);
     },
   };

@@ -59,8 +59,8 @@ function planDataFiles(values: OcdbtValue[]): DataFile[] {
   return files;
 }
 
-/** Writes the parts back to back without first copying them into one buffer. */
-async function writeParts(path: string, parts: Uint8Array[]): Promise<void> {
+/** Writes the parts back to back without first copying them into one buffer; with `flush`, to the disk. */
+async function writeParts(path: string, parts: Uint8Array[], flush: boolean): Promise<void> {
   let handle;
   try {
     handle = await open(path, "w");
@@ -77,6 +77,7 @@ async function writeParts(path: string, parts: Uint8Array[]): Promise<void> {
       }
       position += part.length;
     }
+    if (flush) await handle.sync();
   } catch (e) {
     throw writeError(path, e);
   } finally {
@@ -92,7 +93,8 @@ async function writeParts(path: string, parts: Uint8Array[]): Promise<void> {
  * value is made when its data file is written and goes inline instead if it
  * turns out small. Returns the bytes written.
  */
-export async function writeOcdbt(dir: string, values: OcdbtValue[], onValueWritten?: (key: string) => void): Promise<number> {
+export async function writeOcdbt(dir: string, values: OcdbtValue[], options: { onValueWritten?: (key: string) => void; flush?: boolean } = {}): Promise<number> {
+  const { onValueWritten, flush = false } = options;
   await mkdirNamed(join(dir, "d"));
   const sorted = values.map((v) => ({ value: v, keyBytes: utf8.encode(v.key) })).sort((a, b) => compareBytes(a.keyBytes, b.keyBytes));
   for (let i = 1; i < sorted.length; i++) {
@@ -116,7 +118,7 @@ export async function writeOcdbt(dir: string, values: OcdbtValue[], onValueWritt
     } else {
       parts = f.values;
     }
-    await writeParts(join(dir, f.path), parts.map((v) => v.bytes));
+    await writeParts(join(dir, f.path), parts.map((v) => v.bytes), flush);
     let offset = 0;
     for (const v of parts) {
       location.set(v.key, { fileIndex, offset, length: v.bytes.length });
@@ -132,7 +134,7 @@ export async function writeOcdbt(dir: string, values: OcdbtValue[], onValueWritt
   });
   const nodePath = newDataFileName();
   const tree = await buildBtree(entries, dataFiles.map((f) => f.path), nodePath);
-  await writeParts(join(dir, nodePath), tree.nodes);
+  await writeParts(join(dir, nodePath), tree.nodes, flush);
   const treeBytes = tree.nodes.reduce((a, n) => a + n.length, 0);
   const manifest = await encodeManifest({
     uuid: randomBytes(16),
