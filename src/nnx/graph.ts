@@ -9,7 +9,7 @@
  * are tracked by identity: one reachable twice (tied weights) is in the state
  * once, under the first path in key order, and shared again after `merge`.
  */
-import type { TreeKey, TreePath } from "../runtime/pytree.js";
+import { isPlainObject, type TreeKey, type TreePath } from "../runtime/pytree.js";
 import { describeLeaf, isArrayLeaf } from "./arrays.js";
 import { partitionFlat, type Filter } from "./filterlib.js";
 import { compareKeys, formatPath, formatPaths } from "./paths.js";
@@ -61,12 +61,6 @@ function describeNodeDef(def: NodeDef): string {
   if (def.kind === "list") return `[${def.items.map(attr).join(", ")}]`;
   const body = def.attributes.map(([k, a]) => `${k}=${attr(a)}`).join(", ");
   return def.kind === "dict" ? `{${body}}` : `${def.type.name}(${body})`;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 /** Whether a JS array or plain object holds any graph data (and so is a node, not static). */

@@ -4,8 +4,8 @@
  * one line when short, one attribute per line when not. A node met again
  * (shared or cyclic) prints as `<shared Name>`.
  */
+import { isPlainObject } from "../runtime/pytree.js";
 import { describeLeaf } from "./arrays.js";
-import { isPlainObject } from "./graph.js";
 import { Pytree } from "./pytreelib.js";
 import { Variable } from "./variablelib.js";
 

@@ -6,7 +6,7 @@
  * Keys keep their type: `0` (a list position) and `"0"` (an attribute named
  * "0") are different keys, as they are in Python.
  */
-import { pytreeNode, type PytreeChildren, type PytreeNode, type TreeKey, type TreePath } from "../runtime/pytree.js";
+import { isPlainObject, pytreeNode, type PytreeChildren, type PytreeNode, type TreeKey, type TreePath } from "../runtime/pytree.js";
 import { describeLeaf, isJaxArray, shapeDtypeOf } from "./arrays.js";
 import { partitionFlat, type Filter, type FlatEntry } from "./filterlib.js";
 import { compareKeys, formatPath } from "./paths.js";
@@ -242,12 +242,6 @@ function resolveKey(state: State, name: string, prefix: TreePath): TreeKey {
     `replaceByPureDict: key ${JSON.stringify(name)} at ${formatPath(prefix)} is not in the state; ` +
       `keys there: [${state.keys().map((k) => JSON.stringify(k)).join(", ")}]`,
   );
-}
-
-function isPlainObject(value: unknown): value is PureDict {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 /**

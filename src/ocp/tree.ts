@@ -3,7 +3,7 @@
  * with Orbax's key types, and rebuilt either in the shape of a template (its
  * node kinds kept through the pytree protocol) or as plain nested containers.
  */
-import { isPytreeNode, pytreeNode, type TreeKey } from "../runtime/pytree.js";
+import { treeNodeOf, type TreeKey } from "../runtime/pytree.js";
 
 /** Orbax's key types: 1 = sequence index, 2 = dict key or attribute. */
 export type KeyType = 1 | 2;
@@ -14,35 +14,26 @@ export interface TreeLeaf<T = unknown> {
   leaf: T;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /** null/undefined are empty nodes (Python's None in a pytree): they hold no leaves. */
 function isEmptyNode(value: unknown): boolean {
   return value === null || value === undefined;
 }
 
-function childrenOf(node: unknown): { children: [TreeKey, unknown][]; keyType: (key: TreeKey) => KeyType } | undefined {
-  if (Array.isArray(node)) return { children: node.map((v, i) => [i, v]), keyType: () => 1 };
-  if (isPlainObject(node)) return { children: Object.entries(node), keyType: () => 2 };
-  if (isPytreeNode(node)) return { children: node[pytreeNode]().children, keyType: () => 2 };
-  return undefined;
-}
+/** Orbax's key type of a node's children: 1 under a JS array, 2 under an object or protocol node. */
+const keyTypeOf = (sequence: boolean): KeyType => (sequence ? 1 : 2);
 
 /** Every leaf of `tree` in order, with its path. */
 export function flattenTree(tree: unknown): TreeLeaf[] {
   const out: TreeLeaf[] = [];
   const visit = (node: unknown, keys: TreeKey[], keyTypes: KeyType[]): void => {
     if (isEmptyNode(node)) return;
-    const node_ = childrenOf(node);
-    if (node_ === undefined) {
+    const node_ = treeNodeOf(node);
+    if (node_ === null) {
       out.push({ keys, keyTypes, leaf: node });
       return;
     }
-    for (const [key, child] of node_.children) visit(child, [...keys, key], [...keyTypes, node_.keyType(key)]);
+    const keyType = keyTypeOf(node_.sequence);
+    for (const [key, child] of node_.children) visit(child, [...keys, key], [...keyTypes, keyType]);
   };
   visit(tree, [], []);
   return out;
@@ -52,17 +43,10 @@ export function flattenTree(tree: unknown): TreeLeaf[] {
 export function mapTree(tree: unknown, replace: (leaf: TreeLeaf) => unknown): unknown {
   const visit = (node: unknown, keys: TreeKey[], keyTypes: KeyType[]): unknown => {
     if (isEmptyNode(node)) return node;
-    if (Array.isArray(node)) return node.map((child, i) => visit(child, [...keys, i], [...keyTypes, 1]));
-    if (isPlainObject(node)) {
-      const out: Record<string, unknown> = {};
-      for (const [key, child] of Object.entries(node)) out[key] = visit(child, [...keys, key], [...keyTypes, 2]);
-      return out;
-    }
-    if (isPytreeNode(node)) {
-      const { children, rebuild } = node[pytreeNode]();
-      return rebuild(children.map(([key, child]) => [key, visit(child, [...keys, key], [...keyTypes, 2])]));
-    }
-    return replace({ keys, keyTypes, leaf: node });
+    const node_ = treeNodeOf(node);
+    if (node_ === null) return replace({ keys, keyTypes, leaf: node });
+    const keyType = keyTypeOf(node_.sequence);
+    return node_.rebuild(node_.children.map(([key, child]) => [key, visit(child, [...keys, key], [...keyTypes, keyType])]));
   };
   return visit(tree, [], []);
 }

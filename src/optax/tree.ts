@@ -6,35 +6,9 @@
  * trees here through the protocol instead.
  */
 import type { Array as JaxArray } from "@jax-js/jax";
-import { isPytreeNode, pytreeNode, type TreeKey, type TreePath } from "../runtime/pytree.js";
+import { isPlainObject, isPytreeNode, treeNodeOf, type TreeKey, type TreePath } from "../runtime/pytree.js";
 
 export type ArrayTree = JaxArray | null | readonly ArrayTree[] | { readonly [key: string]: ArrayTree } | object;
-
-interface Node {
-  children: [TreeKey, unknown][];
-  rebuild(children: [TreeKey, unknown][]): unknown;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** The node's children, or null when `value` is a leaf. */
-function asNode(value: unknown): Node | null {
-  if (Array.isArray(value)) {
-    return { children: value.map((c, i) => [i, c]), rebuild: (cs) => cs.map(([, c]) => c) };
-  }
-  if (isPlainObject(value)) {
-    return {
-      children: Object.entries(value),
-      rebuild: (cs) => Object.fromEntries(cs),
-    };
-  }
-  if (isPytreeNode(value)) return value[pytreeNode]();
-  return null;
-}
 
 function describe(path: TreePath): string {
   return path.length === 0 ? "the root" : `'${path.join(".")}'`;
@@ -67,17 +41,17 @@ function mapAt(fn: (...leaves: JaxArray[]) => JaxArray, tree: unknown, rest: unk
     }
     return tree;
   }
-  const node = asNode(tree);
+  const node = treeNodeOf(tree);
   if (!node) {
     for (const other of rest) {
-      if (asNode(other) || other === null || other === undefined) {
+      if (treeNodeOf(other) || other === null || other === undefined) {
         throw new Error(`tree structure mismatch at ${describe(path)}: a leaf in the first tree, ${kindOf(other)} in another`);
       }
     }
     return fn(tree as JaxArray, ...(rest as JaxArray[]));
   }
   const others = rest.map((other) => {
-    const otherNode = asNode(other);
+    const otherNode = treeNodeOf(other);
     const keys = node.children.map(([k]) => k);
     const otherKeys = otherNode?.children.map(([k]) => k);
     if (!otherNode || otherKeys!.length !== keys.length || otherKeys!.some((k, i) => k !== keys[i])) {
@@ -105,7 +79,7 @@ export function treeLeaves(tree: unknown): JaxArray[] {
   const leaves: JaxArray[] = [];
   const visit = (value: unknown): void => {
     if (value === null || value === undefined) return;
-    const node = asNode(value);
+    const node = treeNodeOf(value);
     if (!node) leaves.push(value as JaxArray);
     else for (const [, child] of node.children) visit(child);
   };

@@ -10,9 +10,8 @@
  * so key lookups read the same on both sides.
  */
 import * as jax from "@jax-js/jax";
-import type { TreeKey, TreePath } from "../../runtime/pytree.js";
+import { isPlainObject, type TreeKey, type TreePath } from "../../runtime/pytree.js";
 import { describeLeaf, isJaxArray } from "../arrays.js";
-import { isPlainObject } from "../graph.js";
 import { formatPath } from "../paths.js";
 import { State } from "../statelib.js";
 import { Variable } from "../variablelib.js";
