@@ -23,10 +23,10 @@ const runtime = await initRuntime();
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function timeMs(fn: () => unknown | Promise<unknown>): Promise<number> {
-  // Warm up for 300 ms (compiles, caches, and V8's optimising tiers for the JS bookkeeping).
+  // Warm up for 300 ms and 30 calls (compiles, caches, and V8's optimising tiers for the JS bookkeeping:
+  // on the loaded machine 300 ms alone could end after a dozen still-unoptimised calls).
   const warmUntil = performance.now() + 300;
-  do await fn();
-  while (performance.now() < warmUntil);
+  for (let calls = 0; calls < 30 || performance.now() < warmUntil; calls++) await fn();
   const times: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
     const t0 = performance.now();
