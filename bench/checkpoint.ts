@@ -3,7 +3,8 @@
  * many files (with and without fsync), and against Python Orbax (from the test
  * venv) on the same state. Prints a markdown table of medians.
  *
- *   npx tsx bench/checkpoint.ts            (BENCH_REPEATS=3, BENCH_SKIP_PYTHON=1 to leave Python out)
+ *   npx tsx bench/checkpoint.ts            (BENCH_REPEATS=3, BENCH_SKIP_PYTHON=1 to leave Python out,
+ *                                           BENCH_LAYOUT=zarr2 to measure plain zarr2 folders instead of the default OCDBT)
  *
  * Goals: save_total and load_total >= 0.8x plain fs, ahead of Orbax;
  * save_blocking <= 10% of save_total.
@@ -20,6 +21,7 @@ import { ShapeDtypeStruct } from "../src/runtime/shape-dtype.js";
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const TOTAL_BYTES = 256 * 1024 * 1024;
+const LAYOUT = process.env.BENCH_LAYOUT as "zarr2" | "ocdbt" | undefined;
 type Kind = "large" | "small";
 
 function arraysFor(kind: Kind): Float32Array[] {
@@ -68,7 +70,7 @@ async function tsnnx(dir: string, arrays: Float32Array[], compression: "none" | 
   arrays.forEach((a, i) => (state[`p${i}`] = jax.numpy.array(a, { shape: [a.length] })));
   await settle(Object.values(state));
   const template = Object.fromEntries(arrays.map((a, i) => [`p${i}`, new ShapeDtypeStruct([a.length], jax.DType.Float32)]));
-  const mngr = new ocp.CheckpointManager(dir, { compression });
+  const mngr = new ocp.CheckpointManager(dir, { compression, ...(LAYOUT ? { layout: LAYOUT } : {}) });
   const t0 = performance.now();
   await mngr.save(0, { args: ocp.args.StandardSave(state) });
   const blocking = (performance.now() - t0) / 1000;
@@ -132,7 +134,7 @@ async function main(): Promise<void> {
       row(label, "plain fs + fsync (baseline)", undefined, fsync.save, fsync.load);
       for (const c of ["none", "zstd"] as const) {
         const runs = ours[c];
-        row(label, `tsnnx CheckpointManager, ${c}`, median(runs.map((x) => x.blocking)), median(runs.map((x) => x.total)), median(runs.map((x) => x.load)), fsync);
+        row(label, `tsnnx CheckpointManager${LAYOUT ? ` (${LAYOUT})` : ""}, ${c}`, median(runs.map((x) => x.blocking)), median(runs.map((x) => x.total)), median(runs.map((x) => x.load)), fsync);
       }
       const py = pythonOrbax(path.join(root, "py"), kind);
       if (py) {
