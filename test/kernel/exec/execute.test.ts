@@ -69,6 +69,17 @@ describe("kernel exec: running cells", function () {
     assert.equal(await nb.value("1;\ninterface AfterwardsOnlyTypes {}"), "1");
   });
 
+  it("gives no result for silent executions, but still runs them", async () => {
+    const { RecordingIO } = await import("./helpers.js");
+    const outcome = await nb.executor.execute("const quietly = 7;\nquietly * 6", new RecordingIO(), {
+      silent: true,
+      storeHistory: false,
+      executionCount: nb.executionCount,
+    });
+    assert.deepEqual(outcome, { status: "ok" });
+    assert.equal(await nb.value("quietly"), "7");
+  });
+
   it("supports top-level await, also in declarations", async () => {
     assert.equal(await nb.value("const later = await new Promise<number>((r) => setTimeout(() => r(41), 20));\nlater + 1"), "42");
     assert.equal(await nb.value("for await (const v of (async function* () { yield 1; yield 2; })()) console.log(v);\nawait Promise.resolve('done')"), "'done'");
