@@ -26,9 +26,9 @@ export async function readZarrArray(source: KeyValueSource, name: string, layout
     // One chunk covering the array exactly (Orbax's usual choice): its decoded bytes are the array.
     const key = `${name}/${layout.chunkKey(layout.shape.map(() => 0))}`;
     const stored = await source.get(key);
+    // Returned as they are, perhaps a view into a packed data file read whole: every consumer copies anyway (into a device, or a typed array of its own).
     const bytes = stored ? await layout.decodeChunk(stored, source.describe(key)) : repeatFill(layout.fill, elementCount(layout.shape));
-    const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
-    return { dtype: layout.dtype, shape: [...layout.shape], bytes: owned };
+    return { dtype: layout.dtype, shape: [...layout.shape], bytes };
   }
   const out = repeatFill(layout.fill, elementCount(layout.shape));
   await Promise.all(
