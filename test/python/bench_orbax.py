@@ -10,14 +10,17 @@ import time
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import orbax.checkpoint as ocp
 
 
 def state(kind):
-    if kind == "large":
-        return {f"w{i}": jnp.full((16 * 1024 * 1024,), i + 0.5, jnp.float32) for i in range(4)}
-    n = (256 * 1024 * 1024 // 4) // 10_000
-    return {f"p{i}": jnp.full((n,), i % 7 + 0.25, jnp.float32) for i in range(10_000)}
+    # The same values as bench/checkpoint.ts (sin(i * 0.001 + a) rounded to float32): constant arrays
+    # would compress to almost nothing under zstd and make Orbax's figures meaningless.
+    count = 4 if kind == "large" else 10_000
+    n = (256 * 1024 * 1024 // 4) // count
+    base = np.arange(n, dtype=np.float64) * 0.001
+    return {f"p{a}": jnp.asarray(np.sin(base + a).astype(np.float32)) for a in range(count)}
 
 
 def main(out, kind, repeats):
