@@ -1,10 +1,13 @@
 /** What the main thread and the I/O thread (io-thread.ts) say to each other. */
 import type { ConnectionInfo } from "./connection.js";
+import type { InterruptGate } from "./interrupt-gate.js";
 
 export interface IoThreadData {
   connection: ConnectionInfo;
   /** The kernel's session id, used in the headers of the messages the I/O thread writes itself. */
   session: string;
+  /** Says when SIGINT may be raised (see interrupt-gate.ts). */
+  interruptGate: InterruptGate;
 }
 
 export type ToIoThread =
@@ -18,4 +21,6 @@ export type FromIoThread =
   | { type: "log"; text: string }
   /** A control request the main thread answers (kernel_info, usage, ...), still signed and unparsed. */
   | { type: "control"; frames: Uint8Array[] }
-  | { type: "shutdown"; restart: boolean };
+  | { type: "shutdown"; restart: boolean }
+  /** interrupt_request number `sequence`: interrupt the cell, then report it handled on the gate. */
+  | { type: "interrupt"; sequence: number };

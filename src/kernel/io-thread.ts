@@ -3,9 +3,10 @@
  * It lives in a worker so that these channels stay alive while user code keeps
  * the main thread busy: the heartbeat keeps answering, outputs printed by a
  * long synchronous loop leave as they are produced, and an interrupt_request
- * can stop that loop (it raises SIGINT on the process, which the executor's
- * `vm` run turns into an exception, and which reaches a pending `await` through
- * the main thread's SIGINT handler).
+ * can stop that loop: it raises SIGINT on the process while the interrupt
+ * gate says cell code runs under the executor's `vm` watchdog (which turns it
+ * into an exception), and otherwise tells the main thread, whose executor
+ * rejects the cell's pending awaits (see interrupt-gate.ts).
  *
  * It answers interrupt, shutdown and usage requests itself (so they work while a
  * cell blocks the main thread); other control requests go to the main thread.
@@ -16,9 +17,11 @@ import { endpoint, type ConnectionInfo } from "./connection.js";
 import { child, decode, encode, Signer, type Message } from "./wire.js";
 import { serialSender } from "./serial-socket.js";
 import { createUsageSampler } from "./usage.js";
+import { checkInterruptGate, deliverInterrupt } from "./interrupt-gate.js";
 import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-messages.js";
 
 const { connection, session } = workerData as IoThreadData;
+const interruptGate = checkInterruptGate((workerData as IoThreadData).interruptGate);
 const port = parentPort!;
 const signer = new Signer(connection.key, connection.signature_scheme);
 const post = (message: FromIoThread): void => port.postMessage(message);
@@ -54,6 +57,10 @@ function reply(request: Message, msgType: string, content: Record<string, unknow
   return controlOut.send(encode(child(request, msgType, content, session, request.identities), signer));
 }
 
+function raiseSigint(): void {
+  process.kill(process.pid, "SIGINT");
+}
+
 async function runHeartbeat(): Promise<void> {
   for await (const frames of heartbeat) await heartbeat.send(frames);
 }
@@ -83,7 +90,7 @@ async function handleControl(request: Message, frames: Buffer[]): Promise<void> 
   switch (request.header.msg_type) {
     case "interrupt_request":
       await publish(request, "status", { execution_state: "busy" });
-      process.kill(process.pid, "SIGINT");
+      deliverInterrupt(interruptGate, (sequence) => post({ type: "interrupt", sequence }), raiseSigint);
       await reply(request, "interrupt_reply", { status: "ok" });
       await publish(request, "status", { execution_state: "idle" });
       break;
@@ -95,7 +102,7 @@ async function handleControl(request: Message, frames: Buffer[]): Promise<void> 
       await publish(request, "status", { execution_state: "idle" });
       post({ type: "shutdown", restart });
       // Break a running synchronous cell so that the main thread gets to the shutdown.
-      process.kill(process.pid, "SIGINT");
+      deliverInterrupt(interruptGate, (sequence) => post({ type: "interrupt", sequence }), raiseSigint);
       // A cell stuck in a loop that SIGINT cannot break must not keep the kernel alive.
       setTimeout(() => process.kill(process.pid, "SIGKILL"), SHUTDOWN_GRACE_MS).unref();
       break;

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CommManager } from "./comm.js";
+import { createInterruptGate } from "./interrupt-gate.js";
 import type { CreateExecutor } from "./server.js";
 import type { CellIO, ErrorContent, MimeBundle } from "./exec/types.js";
 
@@ -185,7 +186,7 @@ export async function runNotebook(args: string[], createExecutor: CreateExecutor
     () => {},
     (error) => process.stderr.write(`tsnnx run: comm listener failed: ${String(error)}\n`),
   );
-  const executor = await createExecutor({ cwd: path.dirname(path.resolve(options.input)), comms });
+  const executor = await createExecutor({ cwd: path.dirname(path.resolve(options.input)), comms, interruptGate: createInterruptGate() });
   const echo = (text: string, stream: "stdout" | "stderr") => {
     if (!options.quiet) (stream === "stdout" ? process.stdout : process.stderr).write(text);
   };

@@ -18,6 +18,7 @@ import { HistoryStore, parseHistoryQuery } from "./history.js";
 import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-messages.js";
 import { kernelInfo } from "./kernel-info.js";
 import { serialSender, type SerialSender } from "./serial-socket.js";
+import { createInterruptGate, interruptHandled, type InterruptGate } from "./interrupt-gate.js";
 import { child, decode, encode, Signer, type Message } from "./wire.js";
 
 export interface ExecutorOptions {
@@ -25,6 +26,8 @@ export interface ExecutorOptions {
   cwd: string;
   /** The kernel's comms, for user code (`comms.registerTarget`, `comms.open`) and widgets. */
   comms: CommManager;
+  /** Shared with the I/O thread, which raises SIGINT only when this says cell code can take it. */
+  interruptGate: InterruptGate;
 }
 
 /**
@@ -71,13 +74,14 @@ export class KernelServer {
   #pendingInput: { resolve: (value: string) => void; reject: (error: Error) => void } | undefined;
   #warnedBadSignature = false;
   #shuttingDown = false;
+  readonly #interruptGate = createInterruptGate();
 
   private constructor(private readonly options: KernelOptions) {
     this.#signer = new Signer(options.connection.key, options.connection.signature_scheme);
     const logSendError = (error: Error): void => log(`send failed: ${error.message}`);
     this.#shellOut = serialSender(this.#shell, logSendError);
     this.#stdinOut = serialSender(this.#stdin, logSendError);
-    const workerData: IoThreadData = { connection: options.connection, session: this.#session };
+    const workerData: IoThreadData = { connection: options.connection, session: this.#session, interruptGate: this.#interruptGate };
     this.#io = startIoThread(workerData);
     this.#history = HistoryStore.open(options.historyPath);
     this.#history.catch((error: Error) => log(`history disabled: ${error.message}`));
@@ -132,7 +136,7 @@ export class KernelServer {
   /** Starts loading the executor the first time; a failure is logged once and then fails every cell with its message. */
   #loadExecutor(): Promise<Executor> {
     if (this.#executor === undefined) {
-      this.#executor = this.options.createExecutor({ cwd: this.options.cwd, comms: this.#comms }).then((executor) => {
+      this.#executor = this.options.createExecutor({ cwd: this.options.cwd, comms: this.#comms, interruptGate: this.#interruptGate }).then((executor) => {
         this.#executorReady = executor;
         return executor;
       });
@@ -442,7 +446,7 @@ export class KernelServer {
     return this.#reply("shell", request, msgType, { status: "error", ename, evalue, traceback: [`${ename}: ${evalue}`] });
   }
 
-  /** SIGINT: from interrupt_request (raised by the I/O thread) or from the frontend itself (interrupt_mode "signal"). */
+  /** interrupt_request (a message from the I/O thread, or SIGINT it raised), or SIGINT from elsewhere. */
   #interrupt(): void {
     const pending = this.#pendingInput;
     this.#pendingInput = undefined;
@@ -474,6 +478,10 @@ export class KernelServer {
         break;
       case "shutdown":
         void this.#shutdown();
+        break;
+      case "interrupt":
+        this.#interrupt();
+        interruptHandled(this.#interruptGate, message.sequence);
         break;
       case "control":
         this.#handleControl(message.frames.map((frame) => Buffer.from(frame)));

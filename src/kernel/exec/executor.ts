@@ -15,6 +15,7 @@ import { display } from "./display.js";
 import { installOutputRouting } from "./output.js";
 import { importFromNotebook } from "./imports.js";
 import { isComplete } from "./is-complete.js";
+import { cellCodeOver, createInterruptGate, enterCellCode, leaveCellCode, type InterruptGate } from "../interrupt-gate.js";
 import { MagicRegistry, typecheckMagic, type MagicContext, type MagicHandler } from "./magics.js";
 import { mimeBundle } from "./mime.js";
 import { NotebookScope, use, useFor } from "./scope.js";
@@ -36,6 +37,7 @@ import type {
 const execDir = path.dirname(fileURLToPath(import.meta.url));
 /** Where a cell script finds its `CellRuntime` (set just before the script runs). */
 const RUNTIME_SLOT = Symbol.for("tsnnx.kernel.cellRuntime");
+const RUNTIME_EXPR = `globalThis[Symbol.for("tsnnx.kernel.cellRuntime")]`;
 export const INTERRUPTED = "KeyboardInterrupt";
 
 /** What the emitted code of a cell calls (see transform.ts). */
@@ -47,6 +49,11 @@ interface CellRuntime {
   importInto(specifier: string, bindings: Record<string, string>): Promise<void>;
   import(specifier: string): Promise<unknown>;
   require(specifier: string): Promise<unknown>;
+  /** Passes on what a top-level await gave, unless the cell was interrupted meanwhile. */
+  resumed<T>(value: T): T;
+  /** Mark the synchronous part of the cell for the interrupt gate (see interrupt-gate.ts). */
+  enter(): void;
+  leave(): void;
 }
 
 class InterruptedError extends Error {
@@ -58,6 +65,8 @@ export interface CreateExecutorOptions {
   cwd: string;
   /** The kernel's comms, bound as `comms` in cells (`comms.registerTarget`, `comms.open`). */
   comms?: CommManager;
+  /** Shared with whoever raises SIGINT on this process (the kernel's I/O thread); a private one if absent. */
+  interruptGate?: InterruptGate;
 }
 
 /** Loads TypeScript and jax-js (slow: the server calls it after start-up). */
@@ -76,7 +85,7 @@ export async function createExecutor(options: CreateExecutorOptions): Promise<Ex
     displayModule: path.join(execDir, "display.js"),
     commsModule: options.comms ? path.join(execDir, "..", "comm.js") : null,
   });
-  const executor = new NotebookExecutor(tsApi, cwd, tsnnx, types);
+  const executor = new NotebookExecutor(tsApi, cwd, tsnnx, types, options.interruptGate ?? createInterruptGate());
   if (options.comms) executor.bind("comms", options.comms);
   return executor;
 }
@@ -96,6 +105,7 @@ class NotebookExecutor implements Executor {
     private readonly cwd: string,
     tsnnx: Record<string, unknown>,
     private readonly types: NotebookTypes,
+    private readonly gate: InterruptGate,
   ) {
     for (const [name, value] of Object.entries(tsnnx)) if (name !== "default") this.scope.set(name, value);
     this.scope.set("display", display);
@@ -139,7 +149,11 @@ class NotebookExecutor implements Executor {
     }
     const scriptName = `tsnnx-cell-${++this.scriptCounter}.js`;
     // The wrapper's first line is numbered 0, so the cell's JavaScript starts at line 1.
-    const wrapped = `(async function ${CELL_FUNCTION}(${RUNTIME_PARAM}) { with (${RUNTIME_PARAM}.scope) {\n${transformed.js}\n}})(globalThis[Symbol.for("tsnnx.kernel.cellRuntime")])`;
+    // enter/leave run inside the script, so the gate is open only while the SIGINT watchdog is armed;
+    // for an async cell they bracket the synchronous start of its function (up to the first await).
+    const wrapped =
+      `${RUNTIME_EXPR}.enter(); try { (async function ${CELL_FUNCTION}(${RUNTIME_PARAM}) { with (${RUNTIME_PARAM}.scope) {\n${transformed.js}\n` +
+      `}})(${RUNTIME_EXPR}) } finally { ${RUNTIME_EXPR}.leave() }`;
     registerCellScript(scriptName, label, transformed.sourceMap, wrapped.split("\n").length - 1);
     const script = new vm.Script(wrapped, { filename: scriptName, lineOffset: -1 });
     for (const { name, kind } of transformed.declared) {
@@ -154,6 +168,7 @@ class NotebookExecutor implements Executor {
     this.preparing = false;
 
     const result: { value?: unknown; owned: boolean; set: boolean } = { owned: false, set: false };
+    let interrupted = false;
     const runtime: CellRuntime = {
       scope: this.scope.bindings,
       use,
@@ -165,6 +180,12 @@ class NotebookExecutor implements Executor {
         const module = await importFromNotebook(this.cwd, specifier);
         return module.default ?? module;
       },
+      resumed: (value) => {
+        if (interrupted) throw new InterruptedError("the cell was interrupted");
+        return value;
+      },
+      enter: () => enterCellCode(this.gate),
+      leave: () => leaveCellCode(this.gate),
     };
     let stop!: (error: unknown) => void;
     const stopped = new Promise<never>((_, reject) => (stop = reject));
@@ -176,14 +197,25 @@ class NotebookExecutor implements Executor {
       pending: new Set(),
       fail: (error) => stop(error),
     };
-    this.running = { cell, interrupt: () => stop(new InterruptedError("the cell was interrupted")) };
+    this.running = {
+      cell,
+      interrupt: () => {
+        interrupted = true;
+        stop(new InterruptedError("the cell was interrupted"));
+      },
+    };
     try {
       // breakOnSigint lets SIGINT stop synchronous cell code. Node's vm takes
       // the process's SIGINT listeners off while the script runs and puts them
-      // back after: a SIGINT that lands in that instant gets the default action.
+      // back after: a SIGINT that lands in that instant gets the default action,
+      // which is why the kernel raises SIGINT only through the interrupt gate.
       const finished = cellContext.run(cell, () => {
         (globalThis as Record<symbol, unknown>)[RUNTIME_SLOT] = runtime;
-        return script.runInThisContext({ breakOnSigint: true }) as Promise<void>;
+        try {
+          return script.runInThisContext({ breakOnSigint: true }) as Promise<void>;
+        } finally {
+          cellCodeOver(this.gate);
+        }
       });
       finished.catch(() => undefined); // reported through the race below
       await Promise.race([finished, stopped]);

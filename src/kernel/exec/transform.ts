@@ -7,7 +7,10 @@
  * imports become awaited dynamic imports (ESM-only packages work); the last
  * expression statement becomes the cell's result; reads of notebook bindings
  * in consuming positions get their own array reference (see scope.ts for the
- * ownership rule). One `ts.transpileModule` call with a custom transformer
+ * ownership rule); each top-level `await x` becomes `__tsnnx.resumed(await x)`,
+ * which throws KeyboardInterrupt if the cell was interrupted meanwhile (so an
+ * interrupted cell's body stops at its next await instead of running on in
+ * the background). One `ts.transpileModule` call with a custom transformer
  * does it all, so the source map covers the rewrites.
  */
 import type ts from "typescript";
@@ -258,6 +261,10 @@ class CellRewriter {
     try {
       if (ts.isCallExpression(node) && isDynamicImport(ts, node)) return this.dynamicImport(node);
       if (ts.isCallExpression(node) || ts.isNewExpression(node)) return this.visitCall(node);
+      if (ts.isAwaitExpression(node)) {
+        const awaited = ts.visitEachChild(node, (child) => this.visitTopLevel(child), this.context);
+        return ts.setTextRange(this.runtimeCall("resumed", [awaited]), node);
+      }
       if (ts.isArrayLiteralExpression(node)) {
         return this.f.updateArrayLiteralExpression(node, node.elements.map((e) => this.consume(e)));
       }

@@ -1,0 +1,54 @@
+/**
+ * Interrupts of the shipped kernel through interrupt_request, with jax-js's
+ * wasm worker pool running (the default thread count): every interrupt of a
+ * busy loop must land, and no interrupt may kill the kernel, whenever it comes.
+ */
+import assert from "node:assert/strict";
+import { KernelClient, withTimeout } from "./client.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("tsnnx kernel interrupts (wasm worker pool running)", function () {
+  this.timeout(600_000);
+  let kernel: KernelClient;
+
+  before(async () => {
+    const env: Record<string, string> = { TSNNX_DEVICE: "wasm" };
+    kernel = await KernelClient.start({ entry: "real", env });
+    // A matmul big enough to start the worker pool.
+    const warm = await kernel.execute(`import { numpy as np } from "@jax-js/jax";\nconst m = np.ones([256, 256]);\nawait np.matmul(m.ref, m).sum().jsAsync()`, {}, 240_000);
+    assert.equal(warm.reply.content.status, "ok", JSON.stringify(warm.reply.content));
+  });
+  after(async () => {
+    if (kernel) await withTimeout(kernel.shutdown(), 10_000, "shutdown").catch(() => undefined);
+    kernel?.close();
+  });
+
+  it("breaks a busy loop 30 times in a row, at once or after a while", async () => {
+    for (let round = 0; round < 30; round++) {
+      const looping = await kernel.send("shell", "execute_request", { code: `while (true) {}` });
+      await kernel.waitFor(() => kernel.iopubLog.some((m) => m.parent_header.msg_id === looping.msgId && m.header.msg_type === "execute_input"), 30_000, "the loop to start");
+      await sleep(round % 3 === 0 ? 0 : 20 + ((round * 37) % 200));
+      await kernel.request("control", "interrupt_request", {}, 10_000);
+      const reply = await withTimeout(looping.reply, 10_000, `reply of interrupted loop ${round}`);
+      assert.equal(reply.content.ename, "KeyboardInterrupt", `round ${round}: ${JSON.stringify(reply.content)}`);
+    }
+    assert.equal((await kernel.execute(`1 + 1`)).reply.content.status, "ok");
+  });
+
+  it("survives interrupts that land as short cells start and end", async () => {
+    const outcomes = new Map<string, number>();
+    for (let round = 0; round < 60; round++) {
+      const cell = await kernel.send("shell", "execute_request", { code: `{ const t = Date.now(); while (Date.now() - t < ${round % 4}) {} }` });
+      await sleep((round * 7) % 90);
+      await kernel.request("control", "interrupt_request", {}, 10_000);
+      const reply = await withTimeout(cell.reply, 10_000, `reply of short cell ${round}`);
+      const outcome = String(reply.content.ename ?? reply.content.status);
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      assert.ok(["ok", "KeyboardInterrupt"].includes(outcome), `round ${round}: ${JSON.stringify(reply.content)}`);
+    }
+    assert.equal(await kernel.heartbeat(2000), true);
+    assert.equal((await kernel.execute(`"alive"`)).reply.content.status, "ok", `outcomes ${JSON.stringify([...outcomes])}`);
+    assert.equal(kernel.process.exitCode, null);
+  });
+});
