@@ -8,8 +8,9 @@ import { inspect } from "node:util";
 import vm from "node:vm";
 import type { CellIO, ExecuteOutcome, Executor } from "../../src/kernel/exec/index.js";
 import type { CreateExecutor } from "../../src/kernel/server.js";
+import { cellCodeOver, enterCellCode, leaveCellCode } from "../../src/kernel/interrupt-gate.js";
 
-export const createVmExecutor: CreateExecutor = async ({ comms }) => {
+export const createVmExecutor: CreateExecutor = async ({ comms, interruptGate }) => {
   const currentIO = new AsyncLocalStorage<CellIO>();
   const io = (): CellIO => {
     const cell = currentIO.getStore();
@@ -29,6 +30,8 @@ export const createVmExecutor: CreateExecutor = async ({ comms }) => {
       clear: (wait = false) => io().clearOutput(wait),
     },
     input: (prompt: string, password = false) => io().requestInput(prompt, password),
+    // The interrupt gate, opened from inside the script as the real executor does.
+    __gate: { enter: () => enterCellCode(interruptGate), leave: () => leaveCellCode(interruptGate) },
   });
   let interrupt: ((error: Error) => void) | undefined;
   // As the real executor does: an error nobody caught goes to the cell whose callback threw it.
@@ -44,8 +47,16 @@ export const createVmExecutor: CreateExecutor = async ({ comms }) => {
       try {
         const value = await currentIO.run(cellIO, async () => {
           const isAsync = /\bawait\b/.test(code);
-          const script = new vm.Script(isAsync ? `(async () => { ${code} })()` : code, { filename: "cell.js" });
-          const result = script.runInContext(context, { breakOnSigint: true });
+          // A synchronous cell's declarations must stay at the script's top level, so it only opens
+          // the gate (no try/finally): SIGINT raised just as it ends could still meet vm's gap.
+          const wrapped = isAsync ? `__gate.enter(); try { (async () => { ${code} })() } finally { __gate.leave() }` : `__gate.enter();\n${code}`;
+          const script = new vm.Script(wrapped, { filename: "cell.js" });
+          let result: unknown;
+          try {
+            result = script.runInContext(context, { breakOnSigint: true });
+          } finally {
+            cellCodeOver(interruptGate);
+          }
           return isAsync ? Promise.race([result, interrupted]) : result;
         });
         return value === undefined ? { status: "ok" } : { status: "ok", result: { data: { "text/plain": inspect(value) }, metadata: {} } };

@@ -13,6 +13,7 @@
 import path from "node:path";
 import type ts from "typescript";
 import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
+import { DiskCache } from "./disk-cache.js";
 
 /** "Cannot assign to 'x' because it is an import.": fine for a notebook's `let` and `var`. */
 const ASSIGN_TO_IMPORT = 2632;
@@ -58,6 +59,9 @@ export class NotebookTypes {
   private pending: string | null = null;
   /** The file completion and inspection requests look at. */
   private readonly inputFile: string;
+  private readonly disk: DiskCache;
+  private readonly resolutions: ts.ModuleResolutionCache;
+  private readonly typeResolutions: ts.TypeReferenceDirectiveResolutionCache;
 
   constructor(
     private readonly ts: typeof import("typescript"),
@@ -66,6 +70,10 @@ export class NotebookTypes {
     prelude: PreludeSources,
   ) {
     this.options = compilerOptions(ts, kernelRoot);
+    this.disk = new DiskCache(ts);
+    this.resolutions = ts.createModuleResolutionCache(cwd, (f) => f, this.options);
+    // Shares the parsed package.json files with module resolution (parsing them again per cell was costly).
+    this.typeResolutions = ts.createTypeReferenceDirectiveResolutionCache(cwd, (f) => f, this.options, this.resolutions.getPackageJsonInfoCache());
     this.preludeFile = this.virtualPath("prelude");
     this.inputFile = this.virtualPath("input");
     this.setFile(this.preludeFile, preludeText(prelude));
@@ -88,14 +96,26 @@ export class NotebookTypes {
 
   /** Type errors of the staged cell, formatted `cell[3]:2:5 - error TS2322: ...`. */
   errors(fileName: string, code: string, label: string): string[] {
-    const diagnostics = [
-      ...this.service.getSyntacticDiagnostics(fileName),
-      ...this.service.getSemanticDiagnostics(fileName),
-    ];
-    return diagnostics
-      .filter((d) => d.category === this.ts.DiagnosticCategory.Error)
+    const errors = this.formattedErrors(fileName, code, label);
+    if (errors.length === 0) return errors;
+    // Maybe only stale: look at the disk afresh (a new program) before blaming the cell.
+    this.disk.clear();
+    this.resolutions.clear();
+    const file = this.files.get(fileName)!;
+    this.files.set(fileName, { ...file, version: file.version + 1 });
+    return this.formattedErrors(fileName, code, label);
+  }
+
+  private formattedErrors(fileName: string, code: string, label: string): string[] {
+    return this.diagnostics(fileName)
       .filter((d) => d.start === undefined || d.start <= code.length)
       .flatMap((d) => this.formatDiagnostic(d, code, label));
+  }
+
+  private diagnostics(fileName: string): ts.Diagnostic[] {
+    return [...this.service.getSyntacticDiagnostics(fileName), ...this.service.getSemanticDiagnostics(fileName)].filter(
+      (d) => d.category === this.ts.DiagnosticCategory.Error,
+    );
   }
 
   /** Makes the declarations of the staged cell `fileName` visible to later cells. */
@@ -192,14 +212,13 @@ export class NotebookTypes {
     const ts = this.ts;
     const fallbackImporter = path.join(kernelRoot, "__tsnnx_resolve.ts");
     const moduleHost: ts.ModuleResolutionHost = {
-      fileExists: (f) => this.files.has(f) || ts.sys.fileExists(f),
-      readFile: (f) => this.files.get(f)?.text ?? ts.sys.readFile(f),
-      directoryExists: ts.sys.directoryExists,
-      realpath: ts.sys.realpath,
+      fileExists: (f) => this.files.has(f) || this.disk.fileExists(f),
+      readFile: (f) => this.files.get(f)?.text ?? this.disk.readFile(f),
+      directoryExists: (d) => this.disk.directoryExists(d),
+      realpath: (f) => this.disk.realpath(f),
       getCurrentDirectory: () => this.cwd,
       getDirectories: ts.sys.getDirectories,
     };
-    const cache = ts.createModuleResolutionCache(this.cwd, (f) => f, this.options);
     return {
       ...moduleHost,
       getCurrentDirectory: () => this.cwd,
@@ -212,17 +231,24 @@ export class NotebookTypes {
       ],
       getScriptVersion: (f) => String(this.files.get(f)?.version ?? 0),
       getScriptSnapshot: (f) => {
-        const text = this.files.get(f)?.text ?? ts.sys.readFile(f);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        const text = this.files.get(f)?.text;
+        return text === undefined ? this.disk.snapshot(f) : ts.ScriptSnapshot.fromString(text);
       },
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
       useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
       // A notebook's own node_modules first, then the kernel's dependencies.
       resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
         literals.map((literal) => {
-          const own = ts.resolveModuleName(literal.text, containingFile, options, moduleHost, cache);
+          const own = ts.resolveModuleName(literal.text, containingFile, options, moduleHost, this.resolutions);
           if (own.resolvedModule || !this.files.has(containingFile)) return own;
-          return ts.resolveModuleName(literal.text, fallbackImporter, options, moduleHost, cache);
+          return ts.resolveModuleName(literal.text, fallbackImporter, options, moduleHost, this.resolutions);
+        }),
+      resolveTypeReferenceDirectiveReferences: (references, containingFile, redirect, options) =>
+        references.map((reference) => {
+          // As TypeScript names them: `/// <reference types>` names are lower-cased, `types` entries are not.
+          const name = typeof reference === "string" ? reference : reference.fileName.toLowerCase();
+          const mode = typeof reference === "string" ? undefined : reference.resolutionMode;
+          return ts.resolveTypeReferenceDirective(name, containingFile, options, moduleHost, redirect, this.typeResolutions, mode);
         }),
     };
   }
