@@ -22,7 +22,8 @@ import { NotebookScope, use, useFor } from "./scope.js";
 import { isLiveArray } from "./jax-array.js";
 import { NotebookTypes } from "./notebook-types.js";
 import { CELL_FUNCTION, errorContent, registerCellScript } from "./traceback.js";
-import { RUNTIME_PARAM, transformCell } from "./transform.js";
+import { RUNTIME_PARAM } from "./transform.js";
+import { TransformCache } from "./transform-cache.js";
 import type {
   CellIO,
   CompleteReply,
@@ -99,6 +100,7 @@ class NotebookExecutor implements Executor {
   private interruptBeforeStart = false;
   private preparing = false;
   private scriptCounter = 0;
+  private readonly transforms: TransformCache;
 
   constructor(
     private readonly ts: typeof import("typescript"),
@@ -113,6 +115,7 @@ class NotebookExecutor implements Executor {
     // CommonJS `require`, resolving from the notebook's folder.
     this.scope.set("require", createRequire(path.join(cwd, "notebook.js")));
     this.magics.register("typecheck", typecheckMagic);
+    this.transforms = new TransformCache(ts);
   }
 
   async execute(code: string, io: CellIO, options: ExecuteOptions): Promise<ExecuteOutcome> {
@@ -134,7 +137,7 @@ class NotebookExecutor implements Executor {
   }
 
   private async run(code: string, label: string, io: CellIO, options: ExecuteOptions): Promise<ExecuteOutcome> {
-    const transformed = transformCell(this.ts, code, `${label}.ts`, new Set(this.scope.names()));
+    const transformed = this.transforms.transform(code, `${label}.ts`, new Set(this.scope.names()));
     if (transformed.syntaxErrors.length > 0) {
       const lines = transformed.syntaxErrors.map((d) => formatSyntaxError(this.ts, d, label));
       return { status: "error", ename: "SyntaxError", evalue: lines[0]!, traceback: lines };

@@ -262,7 +262,7 @@ export class NotebookTypes {
 const SUFFIX_MARK = "\n;/*tsnnx*/";
 
 /** Every identifier in `code` (a superset of the earlier names it refers to). */
-function identifiersIn(tsApi: typeof ts, code: string): Set<string> {
+export function identifiersIn(tsApi: typeof ts, code: string): Set<string> {
   const names = new Set<string>();
   const visit = (node: ts.Node): void => {
     if (tsApi.isIdentifier(node)) names.add(node.text);
