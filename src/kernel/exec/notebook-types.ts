@@ -60,6 +60,15 @@ export class NotebookTypes {
   /** The file completion and inspection requests look at. */
   private readonly inputFile: string;
   private readonly disk: DiskCache;
+  /**
+   * Staged file texts that checked clean, per environment epoch. A cell's file
+   * text names the committed files it imports from (which never change), so
+   * the same text checks the same way unless something global changed: a
+   * cell with `declare global`, a module augmentation or a `/// <reference>`
+   * (all committed cells are in every program), or a fresh look at the disk.
+   */
+  private readonly cleanChecks = new Set<string>();
+  private epoch = 0;
   private readonly resolutions: ts.ModuleResolutionCache;
   private readonly typeResolutions: ts.TypeReferenceDirectiveResolutionCache;
 
@@ -96,9 +105,15 @@ export class NotebookTypes {
 
   /** Type errors of the staged cell, formatted `cell[3]:2:5 - error TS2322: ...`. */
   errors(fileName: string, code: string, label: string): string[] {
+    const key = `${this.epoch}\n${this.files.get(fileName)!.text}`;
+    if (this.cleanChecks.has(key)) return [];
     const errors = this.formattedErrors(fileName, code, label);
-    if (errors.length === 0) return errors;
+    if (errors.length === 0) {
+      this.cleanChecks.add(key);
+      return errors;
+    }
     // Maybe only stale: look at the disk afresh (a new program) before blaming the cell.
+    this.newEpoch();
     this.disk.clear();
     this.resolutions.clear();
     const file = this.files.get(fileName)!;
@@ -110,6 +125,11 @@ export class NotebookTypes {
     return this.diagnostics(fileName)
       .filter((d) => d.start === undefined || d.start <= code.length)
       .flatMap((d) => this.formatDiagnostic(d, code, label));
+  }
+
+  private newEpoch(): void {
+    this.epoch++;
+    this.cleanChecks.clear();
   }
 
   private diagnostics(fileName: string): ts.Diagnostic[] {
@@ -126,6 +146,7 @@ export class NotebookTypes {
     this.committed.push(fileName);
     const code = file.text.slice(0, file.text.indexOf(SUFFIX_MARK));
     for (const { name, kind } of this.namesOf(code)) this.owners.set(name, { file: fileName, kind });
+    if (GLOBAL_EFFECT.test(code)) this.newEpoch();
   }
 
   /** Completions at `cursor` in `code`, as a cell after everything committed. */
@@ -260,6 +281,9 @@ export class NotebookTypes {
  * `tiny.` at the end is not read as `tiny.import`.
  */
 const SUFFIX_MARK = "\n;/*tsnnx*/";
+
+/** Cell text that can change what other cells see besides its own exports (a superset: comments match too). */
+const GLOBAL_EFFECT = /\bdeclare\s+(global|module)\b|\/\/\/\s*<reference/;
 
 /** Every identifier in `code` (a superset of the earlier names it refers to). */
 export function identifiersIn(tsApi: typeof ts, code: string): Set<string> {
