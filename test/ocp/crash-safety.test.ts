@@ -14,17 +14,29 @@ import { scratchDir } from "./scratch.js";
 
 const TOTAL = 50;
 
-/** Starts the saver; resolves once it is killed (after `killAfterMs` past "ready") or exits. */
-function runSaver(dir: string, from: number, killAfterMs: number | undefined): Promise<{ killed: boolean; code: number | null }> {
+/** Where to kill the saver: `delayMs` after it announces step `atStep`. */
+interface KillPlan {
+  atStep: number;
+  delayMs: number;
+}
+
+/** Starts the saver; resolves once it is killed as planned, or exits. */
+function runSaver(dir: string, from: number, kill: KillPlan | undefined): Promise<{ killed: boolean; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "test/ocp/scripts/crash-saver.ts", dir, String(from), String(TOTAL)], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, TSNNX_THREADS: "1" },
     });
     let stderr = "";
+    let stdout = "";
+    let armed = false;
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.stdout.on("data", (d: Buffer) => {
-      if (killAfterMs !== undefined && d.toString().includes("ready")) setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+      stdout += d.toString();
+      if (kill && !armed && stdout.includes(`saving ${kill.atStep}\n`)) {
+        armed = true;
+        setTimeout(() => child.kill("SIGKILL"), kill.delayMs);
+      }
     });
     child.on("error", reject);
     child.on("exit", (code, signal) => {
@@ -64,9 +76,12 @@ describe("ocp crash safety (SIGKILL during saves)", function () {
     for (let round = 0; round < 30; round++) {
       const from = latest === undefined ? 0 : latest + 1;
       if (from >= TOTAL) break;
-      // Random moments: mostly while saves are in flight; the last rounds run to completion.
-      const killAfter = round < 10 ? Math.floor(Math.random() * 400) : undefined;
-      const result = await runSaver(dir, from, killAfter);
+      // Random moments while saves are in flight (a few steps in, a few ms after a
+      // step is announced), aimed by step so that fast saves cannot outrun them;
+      // the last rounds run to completion.
+      const atStep = from + Math.floor(Math.random() * 3);
+      const kill = round < 10 && atStep < TOTAL ? { atStep, delayMs: Math.floor(Math.random() * 40) } : undefined;
+      const result = await runSaver(dir, from, kill);
       if (result.killed) kills++;
       if (fs.readdirSync(dir).some((n) => n.includes(".orbax-checkpoint-tmp"))) killedMidWrite++;
       const before = latest;

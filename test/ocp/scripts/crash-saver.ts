@@ -1,6 +1,7 @@
 /**
  * Child process of the crash test: saves steps FROM..TO-1 into DIR with a
- * CheckpointManager (async saves, maxToKeep 3) until it is killed.
+ * CheckpointManager (async saves, maxToKeep 3) until it is killed. Announces
+ * each step on stdout before saving it, so the test can aim its kills.
  */
 import "../../../src/runtime/globals.js";
 import * as jax from "@jax-js/jax";
@@ -13,6 +14,7 @@ jax.defaultDevice("wasm");
 const mngr = new ocp.CheckpointManager(dir, { maxToKeep: 3 });
 process.stdout.write("ready\n");
 for (let step = from; step < to; step++) {
+  process.stdout.write(`saving ${step}\n`);
   const state: Record<string, jax.Array> = {};
   for (let leaf = 0; leaf < LEAVES; leaf++) {
     const bits = stateBits(step, leaf, ELEMENTS);
