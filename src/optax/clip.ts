@@ -1,7 +1,8 @@
 /** Gradient clipping by the global L2 norm over every leaf (Optax's clip_by_global_norm). */
 import * as jax from "@jax-js/jax";
-import { checkNumber, expectState } from "./state.js";
-import { treeDispose, treeLeaves, treeMap } from "./tree.js";
+import { checkNumber } from "./state.js";
+import { stateless } from "./stateless.js";
+import { treeLeaves, treeMap } from "./tree.js";
 import type { GradientTransformation } from "./types.js";
 
 const np = jax.numpy;
@@ -15,23 +16,12 @@ export function globalNorm(tree: unknown): jax.Array {
 
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation {
   checkNumber(maxNorm, "maxNorm", "clipByGlobalNorm", (v) => v > 0, "> 0");
-  return {
-    init(params) {
-      treeDispose(params);
-      return {};
-    },
-    update(updates, state, params) {
-      treeDispose(params);
-      expectState(state, [], "clipByGlobalNorm");
-      const norm = globalNorm(updates);
-      const keep = norm.ref.less(maxNorm);
-      const clipped = treeMap(
-        (u) => np.where(keep.ref, u.ref, u.div(norm.ref.astype(u.dtype)).mul(maxNorm)),
-        updates,
-      );
-      keep.dispose();
-      norm.dispose();
-      return [clipped, {}];
-    },
-  };
+  return stateless("clipByGlobalNorm", (updates) => {
+    const norm = globalNorm(updates);
+    const keep = norm.ref.less(maxNorm);
+    const clipped = treeMap((u) => np.where(keep.ref, u.ref, u.div(norm.ref.astype(u.dtype)).mul(maxNorm)), updates);
+    keep.dispose();
+    norm.dispose();
+    return clipped;
+  });
 }

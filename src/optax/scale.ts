@@ -3,37 +3,18 @@ import type * as jax from "@jax-js/jax";
 import { countValue, incrementCount, zeroCount } from "./count.js";
 import { checkNumber, expectState } from "./state.js";
 import { treeDispose, treeMap } from "./tree.js";
+import { stateless } from "./stateless.js";
 import type { GradientTransformation, ScalarOrSchedule, Schedule } from "./types.js";
 
 /** Leaves updates unchanged. */
 export function identity(): GradientTransformation {
-  return {
-    init(params) {
-      treeDispose(params);
-      return {};
-    },
-    update(updates, state, params) {
-      treeDispose(params);
-      expectState(state, [], "identity");
-      return [updates, {}];
-    },
-  };
+  return stateless("identity", (updates) => updates);
 }
 
 /** Multiplies updates by a constant. */
 export function scale(stepSize: number): GradientTransformation {
   checkNumber(stepSize, "stepSize", "scale", () => true, "a finite number");
-  return {
-    init(params) {
-      treeDispose(params);
-      return {};
-    },
-    update(updates, state, params) {
-      treeDispose(params);
-      expectState(state, [], "scale");
-      return [treeMap((u) => u.mul(stepSize), updates), {}];
-    },
-  };
+  return stateless("scale", (updates) => treeMap((u) => u.mul(stepSize), updates));
 }
 
 /** Multiplies updates by `schedule(count)`, then counts the step (Optax's ScaleByScheduleState). */
