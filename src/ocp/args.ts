@@ -2,6 +2,9 @@
  * `ocp.args`: what to save or restore, as Orbax's `ocp.args.*` spell it.
  * Each is a plain tagged value built by a function of the same name.
  */
+import type { Array as JaxArray } from "@jax-js/jax";
+import type { PytreeNode } from "../runtime/pytree.js";
+import type { ShapeDtypeStruct } from "../runtime/shape-dtype.js";
 import type { RestoreOptions } from "./restore-plan.js";
 
 export type ItemSaveArgs =
@@ -13,6 +16,22 @@ export type ItemRestoreArgs =
   | { kind: "StandardRestore"; template?: unknown; options: RestoreOptions }
   | { kind: "PyTreeRestore"; template?: unknown; options: RestoreOptions }
   | { kind: "JsonRestore" };
+
+/**
+ * What restoring into a template of type T gives: arrays where the template
+ * has ShapeDtypeStructs, tree nodes (nnx.State, Variables) of the template's
+ * own kind, the same keys elsewhere.
+ */
+export type Restored<T> = T extends ShapeDtypeStruct | JaxArray
+  ? JaxArray
+  : T extends PytreeNode
+    ? T
+    : T extends object
+      ? { [K in keyof T]: Restored<T[K]> }
+      : T;
+
+/** Restore args that remember their template's type, so `restore` can return `Restored<T>`. */
+export type TemplateRestoreArgs<T> = ItemRestoreArgs & { readonly template?: T };
 
 export interface CompositeArgs<A> {
   kind: "Composite";
@@ -36,11 +55,11 @@ export function JsonSave(item: unknown): ItemSaveArgs {
 }
 
 /** Restore a tree; `template` (arrays or ShapeDtypeStructs) fixes structure, shapes, dtypes and devices. */
-export function StandardRestore(template?: unknown, options: Pick<RestoreOptions, "strict"> = {}): ItemRestoreArgs {
+export function StandardRestore<T = unknown>(template?: T, options: Pick<RestoreOptions, "strict"> = {}): TemplateRestoreArgs<T> {
   return { kind: "StandardRestore", template, options };
 }
 
-export function PyTreeRestore(template?: unknown, options: RestoreOptions = {}): ItemRestoreArgs {
+export function PyTreeRestore<T = unknown>(template?: T, options: RestoreOptions = {}): TemplateRestoreArgs<T> {
   return { kind: "PyTreeRestore", template, options };
 }
 

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { readPyTreeMetadata, type LeafMetadata } from "./format/index.js";
-import type { ItemRestoreArgs, RestoreArgs, SaveArgs } from "./args.js";
+import type { ItemRestoreArgs, RestoreArgs, Restored, SaveArgs, TemplateRestoreArgs } from "./args.js";
 import { commitDir, makeTmpDir, removeTmpDirsSync, TMP_MARKER } from "./atomic.js";
 import { BackgroundWork } from "./background.js";
 import { readCheckpointMetadataSync, readJsonSync, readSaveRecordSync, writeCheckpointMetadata, writeSaveRecord, type SaveRecord } from "./checkpoint-metadata.js";
@@ -264,6 +264,9 @@ export class CheckpointManager {
    * `default`; with Composite, an object keyed by item name; with no args, the
    * `default` item alone if that is all there is, otherwise every item.
    */
+  /** Restores a step (the latest when none is given); typed by the template when `args` carry one. */
+  restore<T>(step: number | undefined, options: { args: TemplateRestoreArgs<T> }): Promise<Restored<T>>;
+  restore(step?: number, options?: { args?: RestoreArgs }): Promise<unknown>;
   async restore(step?: number, options: { args?: RestoreArgs } = {}): Promise<unknown> {
     await this.background.wait();
     const chosen = step ?? this.latestStep();

@@ -1,5 +1,6 @@
 /** `ocp`: Orbax-compatible checkpointing (Orbax's API in TypeScript spelling, Orbax's on-disk format). */
 export * as args from "./args.js";
+export type { Restored } from "./args.js";
 export { StandardCheckpointer } from "./standard-checkpointer.js";
 export type { CheckpointerOptions, CheckpointerSaveOptions } from "./standard-checkpointer.js";
 export { CheckpointManager } from "./checkpoint-manager.js";

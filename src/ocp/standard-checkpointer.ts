@@ -5,6 +5,7 @@
  * are captured (see `snapshotLeaf`); reading, writing and the atomic commit
  * continue in the background.
  */
+import type { Restored } from "./args.js";
 import fs from "node:fs";
 import path from "node:path";
 import { commitDir, makeTmpDir } from "./atomic.js";
@@ -68,6 +69,9 @@ export class StandardCheckpointer {
   }
 
   /** Restores the tree at `checkpointPath`; with a template, into its structure, shapes, dtypes and devices. */
+  /** Restores the tree at `checkpointPath`; typed by the template when one is given. */
+  restore<T>(checkpointPath: string, template: T, options?: RestoreOptions): Promise<Restored<T>>;
+  restore(checkpointPath: string): Promise<unknown>;
   async restore(checkpointPath: string, template?: unknown, options: RestoreOptions = {}): Promise<unknown> {
     await this.background.wait();
     const report = emptyReport();

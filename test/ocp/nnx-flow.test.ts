@@ -49,7 +49,7 @@ describeEachDevice("ocp with nnx: the Flax checkpointing tutorial flow", () => {
     const [graphdef, abstractState] = nnx.split(abstractModel);
     const restoredState = await ckptr.restore(path.join(dir, "state"), abstractState);
     assert.ok(restoredState instanceof nnx.State, "the template's State kind is rebuilt");
-    const restored = nnx.merge<TwoLayerMLP>(graphdef, restoredState as nnx.State);
+    const restored = nnx.merge<TwoLayerMLP>(graphdef, restoredState);
     assert.deepEqual(await kernelValues(restored), await kernelValues(model));
     const x = jax.numpy.ones([1, 4]);
     const [a, b] = [model.call(x.ref), restored.call(x)];
