@@ -52,7 +52,7 @@ describe("kernel wire format", () => {
   it("checks the connection file and builds endpoints", () => {
     const info = parseConnectionInfo({ ip: "127.0.0.1", transport: "tcp", shell_port: 1, control_port: 2, iopub_port: 3, stdin_port: 4, hb_port: 5, key: "k", signature_scheme: "hmac-sha256" }, "c.json");
     assert.equal(endpoint(info, "iopub"), "tcp://127.0.0.1:3");
-    assert.equal(endpoint({ ...info, transport: "ipc", ip: "/tmp/k" }, "hb"), "ipc:///tmp/k-5");
+    assert.equal(endpoint({ ...info, transport: "ipc", ip: "kernel-ipc" }, "hb"), "ipc://kernel-ipc-5");
     assert.throws(() => parseConnectionInfo({ ...info, shell_port: "x" } as never, "c.json"), /c.json: shell_port must be an integer port/);
     assert.throws(() => parseConnectionInfo({ ...info, transport: "udp" } as never, "c.json"), /transport "udp" is not tcp or ipc/);
   });
