@@ -12,7 +12,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { readPyTreeMetadata, type LeafMetadata } from "./format/index.js";
 import type { ItemRestoreArgs, RestoreArgs, Restored, SaveArgs, TemplateRestoreArgs } from "./args.js";
-import { commitDir, makeTmpDir, removeTmpDirsSync, TMP_MARKER } from "./atomic.js";
+import { commitDir, findInterruptedReplaceSync, makeTmpDir, recoverReplacesInSync, REPLACED_SUFFIX, removeTmpDirsSync, TMP_MARKER } from "./atomic.js";
 import { BackgroundWork } from "./background.js";
 import { readCheckpointMetadataSync, readJsonSync, readSaveRecordSync, writeCheckpointMetadata, writeSaveRecord, type SaveRecord } from "./checkpoint-metadata.js";
 import { CheckpointError, StepAlreadyExistsError } from "./errors.js";
@@ -68,6 +68,8 @@ export class CheckpointManager {
     this.directory = path.resolve(directory);
     if (fs.existsSync(this.directory)) {
       requireDir(this.directory, "CheckpointManager");
+      // Before cleanup: a forced save killed mid-replace leaves its step's only committed copy under a temporary name.
+      if (!this.options.readOnly) recoverReplacesInSync(this.directory);
       if (this.options.cleanupTmpDirectories && !this.options.readOnly) removeTmpDirsSync(this.directory);
     } else if (this.options.create) {
       fs.mkdirSync(this.directory, { recursive: true });
@@ -91,7 +93,29 @@ export class CheckpointManager {
       const dir = path.join(this.directory, entry.name);
       found.push({ step, time: stepTime(dir), metrics: readMetricsLenient(dir), inFlight: false, folder: entry.name });
     }
+    if (this.options.readOnly) found.push(...this.interruptedSteps(entries));
     return found.sort((a, b) => a.step - b.step);
+  }
+
+  /**
+   * Steps whose forced save was killed between its two renames, listed from
+   * the folder that holds their committed copy: a read-only manager may not
+   * move it back, yet must not hide the step. (A writable manager has already
+   * recovered them.) If a writer recovers the step meanwhile, its restore
+   * fails and reload() finds the step in its own folder again.
+   */
+  private interruptedSteps(entries: fs.Dirent[]): StepEntry[] {
+    const found: StepEntry[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory() || !entry.name.endsWith(REPLACED_SUFFIX)) continue;
+      const stepFolder = entry.name.slice(0, -REPLACED_SUFFIX.length);
+      const step = parseStepName(stepFolder, this.options);
+      const interrupted = step === undefined ? undefined : findInterruptedReplaceSync(path.join(this.directory, stepFolder));
+      if (step === undefined || interrupted === undefined) continue;
+      const dir = interrupted.committed;
+      found.push({ step, time: stepTime(dir), metrics: readMetricsLenient(dir), inFlight: false, folder: path.basename(dir) });
+    }
+    return found;
   }
 
   /** The folder of `step` (whether or not it exists). */

@@ -8,7 +8,7 @@
 import type { Restored } from "./args.js";
 import fs from "node:fs";
 import path from "node:path";
-import { commitDir, makeTmpDir } from "./atomic.js";
+import { commitDir, makeTmpDir, recoverReplaceSync } from "./atomic.js";
 import { BackgroundWork } from "./background.js";
 import { handlerTypes, writeCheckpointMetadata, writeSaveRecord } from "./checkpoint-metadata.js";
 import { CheckpointError } from "./errors.js";
@@ -43,6 +43,8 @@ export class StandardCheckpointer {
   async save(checkpointPath: string, state: unknown, options: CheckpointerSaveOptions = {}): Promise<void> {
     await this.background.wait();
     const finalPath = path.resolve(checkpointPath);
+    // Before makeTmpDir, which would delete the new copy an interrupted overwrite left.
+    recoverInterruptedOverwrite(finalPath);
     if (fs.existsSync(finalPath) && !options.force) {
       throw new CheckpointError(`save: ${finalPath} already exists; pass { force: true } to replace it`);
     }
@@ -75,6 +77,7 @@ export class StandardCheckpointer {
   async restore(checkpointPath: string, template?: unknown, options: RestoreOptions = {}): Promise<unknown> {
     await this.background.wait();
     const report = emptyReport();
+    recoverInterruptedOverwrite(path.resolve(checkpointPath));
     const tree = await restoreItem(path.resolve(checkpointPath), { kind: "PyTreeRestore", template, options }, report, this.options.onProgress);
     this.lastRestoreReport = report;
     return tree;
@@ -87,4 +90,14 @@ export class StandardCheckpointer {
   close(): Promise<void> {
     return this.background.wait();
   }
+}
+
+/**
+ * A forced save killed between its two renames leaves no folder at the path;
+ * its committed copy is put back (see recoverReplaceSync). An unfinished new
+ * copy is then only a leftover, and nothing else here would remove it.
+ */
+function recoverInterruptedOverwrite(finalPath: string): void {
+  const recovered = recoverReplaceSync(finalPath);
+  if (recovered !== undefined && !recovered.newer) fs.rmSync(recovered.tmp, { recursive: true, force: true });
 }

@@ -16,3 +16,8 @@ export function stateBits(step: number, leaf: number, n: number): Uint32Array {
 
 export const LEAVES = 4;
 export const ELEMENTS = 64 * 1024;
+
+/** The state of `step` as saved the first time (version 0) or by its forced overwrite (version 1). */
+export function versionBits(step: number, version: number, leaf: number, n: number): Uint32Array {
+  return stateBits(version === 0 ? step : step + 1_000_000, leaf, n);
+}
