@@ -23,6 +23,9 @@ const quietIO: CellIO = {
   display: () => undefined,
   clearOutput: () => undefined,
   requestInput: () => Promise.reject(new Error("no stdin in the benchmark")),
+  requestInputSync: () => {
+    throw new Error("no stdin in the benchmark");
+  },
 };
 
 let count = 0;

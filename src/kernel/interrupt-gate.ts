@@ -80,9 +80,11 @@ const POLL_MS = 20;
  * Delivers one interrupt: tells the main thread through `notify(sequence)`
  * (it acts once its event loop turns) and, while the main thread is stuck in
  * cell code under the watchdog, raises SIGINT, again every RESEND_MS until
- * the main thread reports the interrupt handled.
+ * the main thread reports the interrupt handled. Returns whether SIGINT was
+ * raised at once: then the watchdog ends the cell code, and nothing else may
+ * make it leave the script before the signal lands.
  */
-export function deliverInterrupt(gate: InterruptGate, notify: (sequence: number) => void, raise: () => void): void {
+export function deliverInterrupt(gate: InterruptGate, notify: (sequence: number) => void, raise: () => void): boolean {
   const sequence = Atomics.add(gate, REQUESTED, 1) + 1;
   notify(sequence);
   let raisedAt = -Infinity;
@@ -99,4 +101,5 @@ export function deliverInterrupt(gate: InterruptGate, notify: (sequence: number)
     setTimeout(tick, POLL_MS);
   };
   tick();
+  return raisedAt !== -Infinity;
 }

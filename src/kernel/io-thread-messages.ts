@@ -1,6 +1,7 @@
 /** What the main thread and the I/O thread (io-thread.ts) say to each other. */
 import type { ConnectionInfo } from "./connection.js";
 import type { InterruptGate } from "./interrupt-gate.js";
+import type { StdinAnswerPort } from "./stdin-channel.js";
 
 export interface IoThreadData {
   connection: ConnectionInfo;
@@ -8,11 +9,15 @@ export interface IoThreadData {
   session: string;
   /** Says when SIGINT may be raised (see interrupt-gate.ts). */
   interruptGate: InterruptGate;
+  /** Where input_reply answers go back to the main thread (see stdin-channel.ts); its port is transferred. */
+  stdinAnswers: StdinAnswerPort;
 }
 
 export type ToIoThread =
   | { type: "publish"; frames: Uint8Array[] }
   | { type: "control-reply"; frames: Uint8Array[] }
+  /** An input_request, signed, to send on stdin; the answer goes back tagged with `id`. */
+  | { type: "input-request"; id: number; frames: Uint8Array[] }
   | { type: "close" };
 
 export type FromIoThread =

@@ -1,5 +1,7 @@
 /**
- * The kernel's I/O thread: heartbeat (REP), control (ROUTER) and iopub (PUB).
+ * The kernel's I/O thread: heartbeat (REP), control (ROUTER), iopub (PUB) and
+ * stdin (ROUTER; here so that a cell blocked in a synchronous `prompt()` still
+ * gets its reply, see stdin-channel.ts).
  * It lives in a worker so that these channels stay alive while user code keeps
  * the main thread busy: the heartbeat keeps answering, outputs printed by a
  * long synchronous loop leave as they are produced, and an interrupt_request
@@ -19,8 +21,9 @@ import { serialSender } from "./serial-socket.js";
 import { createUsageSampler } from "./usage.js";
 import { checkInterruptGate, deliverInterrupt } from "./interrupt-gate.js";
 import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-messages.js";
+import { postAnswer } from "./stdin-channel.js";
 
-const { connection, session } = workerData as IoThreadData;
+const { connection, session, stdinAnswers } = workerData as IoThreadData;
 const interruptGate = checkInterruptGate((workerData as IoThreadData).interruptGate);
 const port = parentPort!;
 const signer = new Signer(connection.key, connection.signature_scheme);
@@ -34,6 +37,7 @@ const heartbeat = new zmq.Reply();
 // Linger so that the last replies (shutdown_reply) still leave when the sockets close.
 const control = new zmq.Router({ linger: 2000 });
 const iopub = new zmq.Publisher({ linger: 2000 });
+const stdin = new zmq.Router();
 // Outputs must leave even when the main thread hands over many at once.
 iopub.sendHighWaterMark = 0;
 
@@ -42,12 +46,16 @@ async function bindAll(info: ConnectionInfo): Promise<void> {
     heartbeat.bind(endpoint(info, "hb")),
     control.bind(endpoint(info, "control")),
     iopub.bind(endpoint(info, "iopub")),
+    stdin.bind(endpoint(info, "stdin")),
   ]);
 }
 
 const logSendError = (error: Error): void => post({ type: "log", text: `send failed: ${error.message}` });
 const iopubOut = serialSender(iopub, logSendError);
 const controlOut = serialSender(control, logSendError);
+const stdinOut = serialSender(stdin, logSendError);
+/** The input request waiting for its input_reply, by the id the main thread gave it. */
+let waitingInput: number | undefined;
 
 function publish(parent: Message, msgType: string, content: Record<string, unknown>): Promise<void> {
   return iopubOut.send(encode(child(parent, msgType, content, session), signer));
@@ -66,22 +74,54 @@ async function runHeartbeat(): Promise<void> {
 }
 
 let warnedBadSignature = false;
+function decodeOrLog(frames: Buffer[], channel: string): Message | undefined {
+  const decoded = decode(frames, signer);
+  if (decoded.kind === "bad-signature") {
+    if (!warnedBadSignature) post({ type: "log", text: `dropped a ${channel} message with a bad or missing signature (further ones are dropped silently)` });
+    warnedBadSignature = true;
+    return undefined;
+  }
+  if (decoded.kind === "malformed") {
+    post({ type: "log", text: `dropped a malformed ${channel} message: ${decoded.reason}` });
+    return undefined;
+  }
+  return decoded.message;
+}
+
+async function runStdin(): Promise<void> {
+  for await (const frames of stdin) {
+    const message = decodeOrLog(frames, "stdin");
+    if (message?.header.msg_type !== "input_reply") continue;
+    if (waitingInput === undefined) {
+      post({ type: "log", text: "dropped an input_reply that answers no pending input_request" });
+      continue;
+    }
+    postAnswer(stdinAnswers, { id: waitingInput, outcome: { kind: "reply", value: String(message.content.value ?? "") } });
+    waitingInput = undefined;
+  }
+}
+
+/**
+ * An interrupt also ends a pending input request: a prompt() blocked outside
+ * the SIGINT watchdog (after an await) could not be stopped otherwise. Under
+ * the watchdog the signal ends it, and an answer now would let the cell leave
+ * its script before the signal lands (which would then kill the process).
+ */
+function interruptMainThread(): void {
+  const signalled = deliverInterrupt(interruptGate, (sequence) => post({ type: "interrupt", sequence }), raiseSigint);
+  if (waitingInput === undefined) return;
+  if (!signalled) postAnswer(stdinAnswers, { id: waitingInput, outcome: { kind: "interrupted" } });
+  waitingInput = undefined;
+}
+
 async function runControl(): Promise<void> {
   for await (const frames of control) {
-    const decoded = decode(frames, signer);
-    if (decoded.kind === "bad-signature") {
-      if (!warnedBadSignature) post({ type: "log", text: "dropped a control message with a bad or missing signature (further ones are dropped silently)" });
-      warnedBadSignature = true;
-      continue;
-    }
-    if (decoded.kind === "malformed") {
-      post({ type: "log", text: `dropped a malformed control message: ${decoded.reason}` });
-      continue;
-    }
+    const message = decodeOrLog(frames, "control");
+    if (message === undefined) continue;
     try {
-      await handleControl(decoded.message, frames);
+      await handleControl(message, frames);
     } catch (error) {
-      post({ type: "log", text: `error while handling ${decoded.message.header.msg_type}: ${(error as Error).message}` });
+      post({ type: "log", text: `error while handling ${message.header.msg_type}: ${(error as Error).message}` });
     }
   }
 }
@@ -90,7 +130,7 @@ async function handleControl(request: Message, frames: Buffer[]): Promise<void> 
   switch (request.header.msg_type) {
     case "interrupt_request":
       await publish(request, "status", { execution_state: "busy" });
-      deliverInterrupt(interruptGate, (sequence) => post({ type: "interrupt", sequence }), raiseSigint);
+      interruptMainThread();
       await reply(request, "interrupt_reply", { status: "ok" });
       await publish(request, "status", { execution_state: "idle" });
       break;
@@ -102,7 +142,7 @@ async function handleControl(request: Message, frames: Buffer[]): Promise<void> 
       await publish(request, "status", { execution_state: "idle" });
       post({ type: "shutdown", restart });
       // Break a running synchronous cell so that the main thread gets to the shutdown.
-      deliverInterrupt(interruptGate, (sequence) => post({ type: "interrupt", sequence }), raiseSigint);
+      interruptMainThread();
       // A cell stuck in a loop that SIGINT cannot break must not keep the kernel alive.
       setTimeout(() => process.kill(process.pid, "SIGKILL"), SHUTDOWN_GRACE_MS).unref();
       break;
@@ -125,9 +165,14 @@ port.on("message", (message: ToIoThread) => {
     case "control-reply":
       void controlOut.send(message.frames.map((frame) => Buffer.from(frame)));
       break;
+    case "input-request":
+      waitingInput = message.id;
+      void stdinOut.send(message.frames.map((frame) => Buffer.from(frame)));
+      break;
     case "close":
-      void Promise.all([iopubOut.drained(), controlOut.drained()]).then(() => {
-        for (const socket of [heartbeat, control, iopub]) socket.close();
+      void Promise.all([iopubOut.drained(), controlOut.drained(), stdinOut.drained()]).then(() => {
+        for (const socket of [heartbeat, control, iopub, stdin]) socket.close();
+        stdinAnswers.port.close();
         port.close();
       });
       break;
@@ -138,7 +183,8 @@ try {
   await bindAll(connection);
   post({ type: "ready" });
 } catch (error) {
-  post({ type: "fatal", text: `cannot bind heartbeat/control/iopub: ${(error as Error).message}` });
+  post({ type: "fatal", text: `cannot bind heartbeat/control/iopub/stdin: ${(error as Error).message}` });
 }
 void runHeartbeat().catch(() => undefined);
 void runControl().catch(() => undefined);
+void runStdin().catch(() => undefined);

@@ -143,7 +143,11 @@ class CellRecorder implements CellIO {
   }
 
   requestInput(prompt: string): Promise<string> {
-    return Promise.reject(new Error(`input("${prompt}") needs a frontend: tsnnx run has no stdin for cells`));
+    return Promise.reject(noStdin("input", prompt));
+  }
+
+  requestInputSync(prompt: string): string {
+    throw noStdin("prompt", prompt);
   }
 
   error(content: ErrorContent): void {
@@ -232,4 +236,8 @@ export async function runNotebook(args: string[], createExecutor: CreateExecutor
     await rename(temporary, options.output);
   }
   return failed ? 1 : 0;
+}
+
+function noStdin(call: string, prompt: string): Error {
+  return new Error(`${call}(${JSON.stringify(prompt)}) needs a frontend: tsnnx run has no stdin for cells`);
 }

@@ -1,6 +1,6 @@
 /**
- * The kernel's protocol server: shell and stdin on the main thread, where user
- * code runs; heartbeat, control and iopub on the I/O thread (io-thread.ts).
+ * The kernel's protocol server: shell on the main thread, where user code
+ * runs; heartbeat, control, iopub and stdin on the I/O thread (io-thread.ts).
  * Shell requests are handled one at a time in arrival order, each framed by
  * iopub status busy/idle; the executor is created in the background once the
  * sockets are up, and only requests that run code wait for it.
@@ -19,6 +19,7 @@ import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-message
 import { kernelInfo } from "./kernel-info.js";
 import { serialSender, type SerialSender } from "./serial-socket.js";
 import { createInterruptGate, interruptHandled, type InterruptGate } from "./interrupt-gate.js";
+import { StdinClient } from "./stdin-channel.js";
 import { child, decode, encode, Signer, type Message } from "./wire.js";
 
 export interface ExecutorOptions {
@@ -54,9 +55,7 @@ export class KernelServer {
   readonly #session = randomUUID();
   readonly #signer: Signer;
   readonly #shell = new zmq.Router();
-  readonly #stdin = new zmq.Router();
   readonly #shellOut: SerialSender;
-  readonly #stdinOut: SerialSender;
   readonly #io: Worker;
   readonly #history: Promise<HistoryStore>;
   readonly #comms: CommManager;
@@ -71,7 +70,7 @@ export class KernelServer {
   readonly #toAbort = new Set<Message>();
   #parent: Message | undefined;
   #lastCell: CellIO | undefined;
-  #pendingInput: { resolve: (value: string) => void; reject: (error: Error) => void } | undefined;
+  readonly #stdinClient = new StdinClient();
   #warnedBadSignature = false;
   #shuttingDown = false;
   readonly #interruptGate = createInterruptGate();
@@ -80,8 +79,12 @@ export class KernelServer {
     this.#signer = new Signer(options.connection.key, options.connection.signature_scheme);
     const logSendError = (error: Error): void => log(`send failed: ${error.message}`);
     this.#shellOut = serialSender(this.#shell, logSendError);
-    this.#stdinOut = serialSender(this.#stdin, logSendError);
-    const workerData: IoThreadData = { connection: options.connection, session: this.#session, interruptGate: this.#interruptGate };
+    const workerData: IoThreadData = {
+      connection: options.connection,
+      session: this.#session,
+      interruptGate: this.#interruptGate,
+      stdinAnswers: this.#stdinClient.answerPort,
+    };
     this.#io = startIoThread(workerData);
     this.#history = HistoryStore.open(options.historyPath);
     this.#history.catch((error: Error) => log(`history disabled: ${error.message}`));
@@ -119,10 +122,9 @@ export class KernelServer {
       process.exit(1);
     });
     const { connection } = this.options;
-    await Promise.all([this.#shell.bind(endpoint(connection, "shell")), this.#stdin.bind(endpoint(connection, "stdin"))]);
+    await this.#shell.bind(endpoint(connection, "shell"));
     this.#publish(undefined, "status", { execution_state: "starting" });
     void this.#receiveShell();
-    void this.#receiveStdin();
     process.on("SIGINT", () => this.#interrupt());
     process.on("SIGTERM", () => void this.#shutdown());
     process.on("uncaughtException", (error) => this.#reportUncaught(error, true));
@@ -154,9 +156,9 @@ export class KernelServer {
     this.#io.postMessage(message);
   }
 
-  #reply(socket: "shell" | "stdin", request: Message, msgType: string, content: Content): Promise<void> {
+  #reply(request: Message, msgType: string, content: Content): Promise<void> {
     const frames = encode(child(request, msgType, content, this.#session, request.identities), this.#signer);
-    return (socket === "shell" ? this.#shellOut : this.#stdinOut).send(frames);
+    return this.#shellOut.send(frames);
   }
 
   #decode(frames: Buffer[], channel: string): Message | undefined {
@@ -183,17 +185,6 @@ export class KernelServer {
     }
   }
 
-  async #receiveStdin(): Promise<void> {
-    for await (const frames of this.#stdin) {
-      const message = this.#decode(frames, "stdin");
-      if (message?.header.msg_type !== "input_reply") continue;
-      const pending = this.#pendingInput;
-      this.#pendingInput = undefined;
-      if (pending === undefined) log("dropped an input_reply that answers no pending input_request");
-      else pending.resolve(String(message.content.value ?? ""));
-    }
-  }
-
   async #pump(): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
@@ -213,7 +204,7 @@ export class KernelServer {
     try {
       switch (type) {
         case "kernel_info_request":
-          await this.#reply("shell", request, "kernel_info_reply", this.#info);
+          await this.#reply(request, "kernel_info_reply", this.#info);
           setImmediate(() => void this.#loadExecutor().catch(() => undefined));
           break;
         case "execute_request":
@@ -234,7 +225,7 @@ export class KernelServer {
         case "comm_info_request": {
           const target = request.content.target_name;
           const comms = this.#comms.info(typeof target === "string" && target !== "" ? target : undefined);
-          await this.#reply("shell", request, "comm_info_reply", { status: "ok", comms });
+          await this.#reply(request, "comm_info_reply", { status: "ok", comms });
           break;
         }
         case "comm_open":
@@ -248,7 +239,7 @@ export class KernelServer {
           break;
         case "shutdown_request":
           // Old clients send it on shell; new ones on control (handled by the I/O thread).
-          await this.#reply("shell", request, "shutdown_reply", { status: "ok", restart: request.content.restart === true });
+          await this.#reply(request, "shutdown_reply", { status: "ok", restart: request.content.restart === true });
           void this.#shutdown();
           break;
         default:
@@ -264,7 +255,7 @@ export class KernelServer {
   async #execute(request: Message): Promise<void> {
     const { content } = request;
     if (this.#toAbort.delete(request)) {
-      await this.#reply("shell", request, "execute_reply", { status: "aborted" });
+      await this.#reply(request, "execute_reply", { status: "aborted" });
       return;
     }
     const code = content.code;
@@ -291,7 +282,7 @@ export class KernelServer {
         }
         if (storeHistory) this.#appendHistory(count, code, outcome.result?.data["text/plain"]);
         const userExpressions = await this.#userExpressions(content.user_expressions);
-        await this.#reply("shell", request, "execute_reply", { status: "ok", execution_count: replyCount, user_expressions: userExpressions, payload });
+        await this.#reply(request, "execute_reply", { status: "ok", execution_count: replyCount, user_expressions: userExpressions, payload });
         break;
       }
       case "error": {
@@ -299,11 +290,11 @@ export class KernelServer {
         this.#publish(request, "error", { ename, evalue, traceback });
         if (storeHistory) this.#appendHistory(count, code, undefined);
         if (content.stop_on_error !== false) await this.#abortQueued();
-        await this.#reply("shell", request, "execute_reply", { status: "error", execution_count: replyCount, ename, evalue, traceback });
+        await this.#reply(request, "execute_reply", { status: "error", execution_count: replyCount, ename, evalue, traceback });
         break;
       }
       case "aborted":
-        await this.#reply("shell", request, "execute_reply", { status: "aborted" });
+        await this.#reply(request, "execute_reply", { status: "aborted" });
         break;
     }
   }
@@ -362,6 +353,9 @@ export class KernelServer {
       display: () => undefined,
       clearOutput: () => undefined,
       requestInput: () => Promise.reject(new Error("user_expressions cannot ask for input")),
+      requestInputSync: () => {
+        throw new Error("user_expressions cannot ask for input");
+      },
     };
     for (const [name, expression] of Object.entries(expressions as Content)) {
       const outcome = await this.#run(String(expression), quiet, { silent: true, storeHistory: false, executionCount: this.#nextCount - 1 });
@@ -377,6 +371,13 @@ export class KernelServer {
 
   #cellIO(request: Message): CellIO {
     const allowStdin = request.content.allow_stdin === true;
+    const inputRequestSender = (prompt: string, password: boolean) => {
+      if (!allowStdin) throw new Error("input is not available: this frontend does not accept input requests (allow_stdin is false)");
+      return (id: number): void => {
+        const frames = encode(child(request, "input_request", { prompt, password }, this.#session, request.identities), this.#signer);
+        this.#post({ type: "input-request", id, frames });
+      };
+    };
     return {
       stream: (name, text) => this.#publish(request, "stream", { name, text }),
       display: (data, metadata, transient, update) =>
@@ -384,14 +385,13 @@ export class KernelServer {
       clearOutput: (wait) => this.#publish(request, "clear_output", { wait }),
       error: ({ ename, evalue, traceback }) => this.#publish(request, "error", { ename, evalue, traceback }),
       requestInput: (prompt, password) => {
-        if (!allowStdin) {
-          return Promise.reject(new Error("input is not available: this frontend does not accept input requests (allow_stdin is false)"));
+        try {
+          return this.#stdinClient.request(inputRequestSender(prompt, password));
+        } catch (error) {
+          return Promise.reject(error as Error);
         }
-        if (this.#pendingInput !== undefined) return Promise.reject(new Error("input requested while another input request is still waiting for its reply"));
-        const reply = new Promise<string>((resolve, reject) => (this.#pendingInput = { resolve, reject }));
-        void this.#reply("stdin", request, "input_request", { prompt, password });
-        return reply;
       },
+      requestInputSync: (prompt, password) => this.#stdinClient.requestSync(inputRequestSender(prompt, password)),
     };
   }
 
@@ -400,7 +400,7 @@ export class KernelServer {
     try {
       const text = requireString(code, "complete_request", "code");
       const result = await (await this.#loadExecutor()).complete(text, cursorPosition(cursor_pos, text));
-      await this.#reply("shell", request, "complete_reply", {
+      await this.#reply(request, "complete_reply", {
         status: "ok", matches: result.matches, cursor_start: result.cursorStart, cursor_end: result.cursorEnd, metadata: result.metadata,
       });
     } catch (error) {
@@ -413,7 +413,7 @@ export class KernelServer {
     try {
       const text = requireString(code, "inspect_request", "code");
       const result = await (await this.#loadExecutor()).inspect(text, cursorPosition(cursor_pos, text), detail_level === 1 ? 1 : 0);
-      await this.#reply("shell", request, "inspect_reply", { status: "ok", found: result.found, data: result.data, metadata: result.metadata });
+      await this.#reply(request, "inspect_reply", { status: "ok", found: result.found, data: result.data, metadata: result.metadata });
     } catch (error) {
       await this.#replyError(request, "inspect_reply", asError(error).name, asError(error).message);
     }
@@ -429,28 +429,26 @@ export class KernelServer {
       log(`is_complete failed: ${asError(error).message}`);
       content = { status: "unknown" };
     }
-    await this.#reply("shell", request, "is_complete_reply", content);
+    await this.#reply(request, "is_complete_reply", content);
   }
 
   async #historyReply(request: Message): Promise<void> {
     try {
       const query = parseHistoryQuery(request.content);
       const history = (await this.#history).query(query);
-      await this.#reply("shell", request, "history_reply", { status: "ok", history });
+      await this.#reply(request, "history_reply", { status: "ok", history });
     } catch (error) {
       await this.#replyError(request, "history_reply", "ValueError", asError(error).message);
     }
   }
 
   #replyError(request: Message, msgType: string, ename: string, evalue: string): Promise<void> {
-    return this.#reply("shell", request, msgType, { status: "error", ename, evalue, traceback: [`${ename}: ${evalue}`] });
+    return this.#reply(request, msgType, { status: "error", ename, evalue, traceback: [`${ename}: ${evalue}`] });
   }
 
   /** interrupt_request (a message from the I/O thread, or SIGINT it raised), or SIGINT from elsewhere. */
   #interrupt(): void {
-    const pending = this.#pendingInput;
-    this.#pendingInput = undefined;
-    pending?.reject(new Error("interrupted while waiting for input"));
+    this.#stdinClient.interrupt();
     this.#executorReady?.interrupt();
   }
 
@@ -514,23 +512,23 @@ export class KernelServer {
       log(`while releasing the notebook: ${asError(error).message}`);
     }
     await this.#history.then((history) => history.flush()).catch((error: Error) => log(`history not saved: ${error.message}`));
-    await Promise.all([this.#shellOut.drained(), this.#stdinOut.drained()]);
+    await this.#shellOut.drained();
     const ioClosed = new Promise((resolve) => this.#io.once("exit", resolve));
     this.#post({ type: "close" });
     await ioClosed;
     this.#shell.close();
-    this.#stdin.close();
     process.exit(0);
   }
 }
 
 function startIoThread(workerData: IoThreadData): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./io-thread.js", import.meta.url), { workerData });
+  const transferList = [workerData.stdinAnswers.port];
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./io-thread.js", import.meta.url), { workerData, transferList });
   // Run from source under tsx (tests, development): Node 20 does not carry tsx's hooks into workers.
   const tsx = import.meta.resolve("tsx/esm/api");
   const source = new URL("./io-thread.ts", import.meta.url).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  return new Worker(bootstrap, { eval: true, workerData, transferList });
 }
 
 function log(text: string): void {

@@ -58,6 +58,22 @@ describe("tsnnx kernel with the TypeScript executor", function () {
     assert.match(refused.reply.content.evalue, /allow_stdin is false/);
   });
 
+  it("answers a typed synchronous prompt(), with its default for an empty reply, and interrupts one that waits", async () => {
+    const asking = await kernel.send("shell", "execute_request", { code: `const colour: string = prompt("colour? ", "blue");`, allow_stdin: true });
+    await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === asking.msgId), 30000, "input_request", "stdin");
+    assert.deepEqual(kernel.stdinLog.find((m) => m.parent_header.msg_id === asking.msgId)!.content, { prompt: "colour? ", password: false });
+    await kernel.sendRaw("stdin", kernel.frames("input_reply", { value: "" }).frames);
+    assert.equal((await asking.reply).content.status, "ok");
+    assert.equal(resultText((await kernel.execute(`colour`)).outputs), "'blue'");
+
+    const waiting = await kernel.send("shell", "execute_request", { code: `let beforePrompt = 5; prompt("never answered? ")`, allow_stdin: true });
+    await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === waiting.msgId), 30000, "input_request", "stdin");
+    await kernel.request("control", "interrupt_request", {}, 10000);
+    const reply = await withTimeout(waiting.reply, 10000, "reply of the interrupted prompt");
+    assert.equal(reply.content.ename, "KeyboardInterrupt");
+    assert.equal(resultText((await kernel.execute(`beforePrompt`)).outputs), "5");
+  });
+
   it("gives cells the kernel's comms: a frontend-opened comm echoes, a kernel-opened one reaches the frontend", async () => {
     const setup = await kernel.execute(`comms.registerTarget("echo", (comm, open) => { comm.onMsg((m) => comm.send({ echo: m.data, opened: open.data })); });`);
     assert.equal(setup.reply.content.status, "ok", JSON.stringify(setup.reply.content));

@@ -150,6 +150,42 @@ describe("kernel protocol server (vm executor)", function () {
     assert.match(refused.reply.content.evalue, /allow_stdin is false/);
   });
 
+  it("answers a synchronous prompt() while the cell blocks the main thread, and refuses it without allow_stdin", async () => {
+    const asking = await kernel.send("shell", "execute_request", { code: `promptStarted = Date.now(); answered = prompt("colour? ")`, allow_stdin: true });
+    await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === asking.msgId), 10000, "input_request", "stdin");
+    const request = kernel.stdinLog.find((m) => m.parent_header.msg_id === asking.msgId)!;
+    assert.deepEqual(request.content, { prompt: "colour? ", password: false });
+    // The main thread is blocked in the prompt: the heartbeat (I/O thread) still answers.
+    assert.equal(await kernel.heartbeat(1000), true);
+    await kernel.sendRaw("stdin", kernel.frames("input_reply", { value: "teal" }).frames);
+    assert.equal((await withTimeout(asking.reply, 5000, "reply of the prompting cell")).content.status, "ok");
+    assert.equal(ofType((await kernel.execute(`answered`)).outputs, "execute_result")[0].content.data["text/plain"], "'teal'");
+
+    const refused = await kernel.execute(`prompt("again? ")`, { allow_stdin: false });
+    assert.equal(refused.reply.content.status, "error");
+    assert.match(refused.reply.content.evalue, /allow_stdin is false/);
+  });
+
+  it("interrupts a cell blocked in prompt(), both in its synchronous part and after an await", async () => {
+    for (const code of [`blockedSync = 1; prompt("never answered? ")`, `await new Promise((r) => setTimeout(r, 10)); blockedAsync = 2; prompt("never answered? ")`]) {
+      const asking = await kernel.send("shell", "execute_request", { code, allow_stdin: true });
+      await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === asking.msgId), 10000, "input_request", "stdin");
+      await kernel.request("control", "interrupt_request", {}, 5000);
+      const reply = await withTimeout(asking.reply, 5000, `reply of the interrupted prompt in: ${code}`);
+      assert.equal(reply.content.status, "error");
+      assert.match(`${reply.content.ename}: ${reply.content.evalue}`, /Interrupt|interrupted/);
+    }
+    const kept = await kernel.execute(`[blockedSync, blockedAsync]`);
+    assert.equal(ofType(kept.outputs, "execute_result")[0].content.data["text/plain"], "[ 1, 2 ]");
+    // A reply that comes after the interrupt answers nothing and is dropped; the next prompt gets its own reply.
+    await kernel.sendRaw("stdin", kernel.frames("input_reply", { value: "late" }).frames);
+    const next = await kernel.send("shell", "execute_request", { code: `prompt("fresh? ")`, allow_stdin: true });
+    await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === next.msgId), 10000, "input_request", "stdin");
+    await kernel.sendRaw("stdin", kernel.frames("input_reply", { value: "fresh" }).frames);
+    const outputs = await kernel.outputsOf(next.msgId);
+    assert.equal(ofType(outputs, "execute_result")[0].content.data["text/plain"], "'fresh'");
+  });
+
   it("lists comms by target and round-trips comm messages both ways", async () => {
     await kernel.execute(`comms.registerTarget("echo", (comm, open) => { comm.send({ opened: open.data }); comm.onMsg((m) => comm.send({ echo: m.data })); comm.onClose(() => { closedEcho = true; }); })`);
     const open = await kernel.send("shell", "comm_open", { comm_id: "c-1", target_name: "echo", data: { hello: 1 } });

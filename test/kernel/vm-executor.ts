@@ -30,6 +30,7 @@ export const createVmExecutor: CreateExecutor = async ({ comms, interruptGate })
       clear: (wait = false) => io().clearOutput(wait),
     },
     input: (prompt: string, password = false) => io().requestInput(prompt, password),
+    prompt: (message: string) => io().requestInputSync(message, false),
     // The interrupt gate, opened from inside the script as the real executor does.
     __gate: { enter: () => enterCellCode(interruptGate), leave: () => leaveCellCode(interruptGate) },
   });

@@ -112,6 +112,7 @@ class NotebookExecutor implements Executor {
     for (const [name, value] of Object.entries(tsnnx)) if (name !== "default") this.scope.set(name, value);
     this.scope.set("display", display);
     this.scope.set("input", input);
+    this.scope.set("prompt", prompt);
     // CommonJS `require`, resolving from the notebook's folder.
     this.scope.set("require", createRequire(path.join(cwd, "notebook.js")));
     this.magics.register("typecheck", typecheckMagic);
@@ -320,6 +321,18 @@ function input(prompt = "", options: { password?: boolean } = {}): Promise<strin
   const cell = currentCell();
   if (!cell) return Promise.reject(new Error("input() was called outside a notebook cell: nobody can answer it"));
   return outsideCell(() => cell.io.requestInput(prompt, options.password ?? false));
+}
+
+/**
+ * `prompt(message, defaultValue)` in a cell: the browser's synchronous prompt,
+ * answered by the notebook user. An empty reply gives `defaultValue` when
+ * there is one (the browser would have shown it pre-filled).
+ */
+function prompt(message = "", defaultValue?: string): string {
+  const cell = currentCell();
+  if (!cell) throw new Error("prompt() was called outside a notebook cell: nobody can answer it");
+  const answer = outsideCell(() => cell.io.requestInputSync(String(message), false));
+  return answer === "" && defaultValue !== undefined ? String(defaultValue) : answer;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

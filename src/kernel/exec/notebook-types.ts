@@ -338,6 +338,8 @@ function preludeText(prelude: PreludeSources): string {
     `  const display: Display;`,
     `  /** Asks the notebook user for a line of text (stdin); \`password\` hides what is typed. */`,
     `  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;`,
+    `  /** Asks the notebook user for a line of text and waits for it (synchronous); an empty reply gives \`defaultValue\` if there is one. */`,
+    `  function prompt(message?: string, defaultValue?: string): string;`,
     ...(prelude.commsModule
       ? [
           `  /** The kernel's comms: \`comms.registerTarget(name, handler)\`, \`comms.open(name, data)\`. */`,

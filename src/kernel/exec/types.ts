@@ -26,6 +26,8 @@ export interface CellIO {
   clearOutput(wait: boolean): void;
   /** Resolves with the user's reply; rejects with a clear error when the frontend does not allow stdin. */
   requestInput(prompt: string, password: boolean): Promise<string>;
+  /** The same, blocking the thread until the reply comes (a synchronous `prompt()`); throws where `requestInput` rejects. */
+  requestInputSync(prompt: string, password: boolean): string;
   /**
    * An IOPub `error` output: an error thrown by a timer or promise of this
    * cell after its outcome was reported. Without it such errors are written

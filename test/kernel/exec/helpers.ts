@@ -23,9 +23,17 @@ export class RecordingIO implements CellIO {
     this.outputs.push({ type: "clear", wait });
   }
   requestInput(prompt: string, password: boolean): Promise<string> {
+    try {
+      return Promise.resolve(this.requestInputSync(prompt, password));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+  requestInputSync(prompt: string, password: boolean): string {
     this.prompts.push({ prompt, password });
     const answer = this.answers.shift();
-    return answer === undefined ? Promise.reject(new Error("stdin is not allowed by this frontend")) : Promise.resolve(answer);
+    if (answer === undefined) throw new Error("stdin is not allowed by this frontend");
+    return answer;
   }
   error(content: ErrorContent): void {
     this.outputs.push({ type: "error", content });
