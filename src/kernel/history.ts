@@ -2,8 +2,11 @@
  * Input history kept across kernel restarts, as IPython keeps it: every stored
  * cell is a line of a numbered session, appended to a JSON-lines file
  * (default `<Jupyter data dir>/tsnnx/history.jsonl`). Each kernel start opens
- * a new session numbered one past the highest in the file.
+ * a new session numbered one past the highest in the file: it appends a claim
+ * line first and counts claims in file order, so kernels started at the same
+ * moment (several notebooks opened at once) still get distinct sessions.
  */
+import { randomUUID } from "node:crypto";
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
@@ -30,14 +33,27 @@ export class HistoryStore {
   readonly session: number;
   #writes: Promise<void> = Promise.resolve();
 
-  private constructor(path: string, entries: HistoryEntry[]) {
+  private constructor(path: string, entries: HistoryEntry[], session: number) {
     this.#path = path;
     this.#entries = entries;
-    this.session = entries.reduce((max, entry) => Math.max(max, entry.session), 0) + 1;
+    this.session = session;
   }
 
-  /** Reads the file (a missing file is an empty history; unreadable lines are skipped, never rewritten). */
+  /**
+   * Claims a session and reads the file (a missing file is an empty history;
+   * unreadable lines are skipped, never rewritten). Where the claim cannot be
+   * written the history still works for this session, in memory.
+   */
   static async open(path: string): Promise<HistoryStore> {
+    const claim = randomUUID();
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      // O_APPEND writes this small land whole and in one order for every reader; the leading
+      // newline keeps a line torn by a crash from swallowing the claim.
+      await appendFile(path, `\n${JSON.stringify({ claim })}\n`, "utf8");
+    } catch {
+      // Read-only or missing folder: numbered from what can be read, and appends will report the failure.
+    }
     let text = "";
     try {
       text = await readFile(path, "utf8");
@@ -45,16 +61,25 @@ export class HistoryStore {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`cannot read history file ${path}: ${(error as Error).message}`);
     }
     const entries: HistoryEntry[] = [];
+    let highest = 0;
+    let session: number | undefined;
     for (const line of text.split("\n")) {
       if (line.trim() === "") continue;
+      let record: Partial<HistoryEntry> & { claim?: unknown };
       try {
-        const entry = JSON.parse(line) as HistoryEntry;
-        if (Number.isInteger(entry.session) && Number.isInteger(entry.line) && typeof entry.source === "string") entries.push(entry);
+        record = JSON.parse(line) as typeof record;
       } catch {
-        // A line torn by a crash mid-write: skip it, keep the rest.
+        continue; // a line torn by a crash mid-write: skip it, keep the rest
+      }
+      if (typeof record.claim === "string") {
+        highest += 1;
+        if (record.claim === claim) session = highest;
+      } else if (Number.isInteger(record.session) && Number.isInteger(record.line) && typeof record.source === "string") {
+        entries.push(record as HistoryEntry);
+        highest = Math.max(highest, record.session!);
       }
     }
-    return new HistoryStore(path, entries);
+    return new HistoryStore(path, entries, session ?? highest + 1);
   }
 
   /** Records a stored cell of this session; the write to disk is queued, failures are reported by `flush`. */

@@ -18,7 +18,22 @@ describe("kernel history", () => {
     const second = await HistoryStore.open(path);
     assert.equal(second.session, 2);
     assert.deepEqual(second.query({ kind: "tail", n: 10, output: true }), [[1, 1, ["a = 1", null]], [1, 2, ["a + 1", "2"]]]);
-    assert.equal(readFileSync(path, "utf8").trim().split("\n").length, 2);
+    const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+    assert.deepEqual(lines.filter((l) => "source" in l).map((l) => l.source), ["a = 1", "a + 1"]);
+    assert.equal(lines.filter((l) => "claim" in l).length, 2, "each open claims its session with one line");
+  });
+
+  it("gives kernels that start at the same moment distinct sessions, in the order of their claims", async () => {
+    const path = file();
+    const stores = await Promise.all(Array.from({ length: 8 }, () => HistoryStore.open(path)));
+    assert.deepEqual(stores.map((s) => s.session).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
+    stores.forEach((s) => s.append(1, `cell of session ${s.session}`, null));
+    await Promise.all(stores.map((s) => s.flush()));
+    const later = await HistoryStore.open(path);
+    assert.equal(later.session, 9);
+    for (const s of stores) {
+      assert.deepEqual(later.query({ kind: "range", session: s.session, start: 1, stop: null, output: false }), [[s.session, 1, `cell of session ${s.session}`]]);
+    }
   });
 
   it("skips a torn last line instead of failing", async () => {
