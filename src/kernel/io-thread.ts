@@ -114,6 +114,34 @@ function interruptMainThread(): void {
   waitingInput = undefined;
 }
 
+function shutDown(restart: boolean): void {
+  post({ type: "shutdown", restart });
+  // Break a running synchronous cell so that the main thread gets to the shutdown.
+  interruptMainThread();
+  // A cell stuck in a loop that SIGINT cannot break must not keep the kernel alive.
+  setTimeout(() => process.kill(process.pid, "SIGKILL"), SHUTDOWN_GRACE_MS).unref();
+}
+
+const PARENT_POLL_MS = 1000;
+
+/**
+ * As ipykernel does with JPY_PARENT_PID (set by jupyter_client): a kernel
+ * whose launcher died, a Jupyter server killed outright, shuts itself down
+ * rather than live on as an orphan nobody can reach.
+ */
+function watchParent(): void {
+  const parent = Number(process.env.JPY_PARENT_PID);
+  // PID 1 never goes away; it only adopts.
+  if (!Number.isInteger(parent) || parent <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    post({ type: "log", text: `the process that started the kernel (pid ${parent}) is gone: shutting down` });
+    shutDown(false);
+  }, PARENT_POLL_MS);
+  timer.unref();
+}
+
 async function runControl(): Promise<void> {
   for await (const frames of control) {
     const message = decodeOrLog(frames, "control");
@@ -140,11 +168,7 @@ async function handleControl(request: Message, frames: Buffer[]): Promise<void> 
       await reply(request, "shutdown_reply", { status: "ok", restart });
       await publish(request, "shutdown_reply", { status: "ok", restart });
       await publish(request, "status", { execution_state: "idle" });
-      post({ type: "shutdown", restart });
-      // Break a running synchronous cell so that the main thread gets to the shutdown.
-      interruptMainThread();
-      // A cell stuck in a loop that SIGINT cannot break must not keep the kernel alive.
-      setTimeout(() => process.kill(process.pid, "SIGKILL"), SHUTDOWN_GRACE_MS).unref();
+      shutDown(restart);
       break;
     }
     case "usage_request":
@@ -188,3 +212,4 @@ try {
 void runHeartbeat().catch(() => undefined);
 void runControl().catch(() => undefined);
 void runStdin().catch(() => undefined);
+watchParent();

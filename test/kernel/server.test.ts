@@ -3,7 +3,10 @@
  * these tests pin the server's behaviour, not the TypeScript executor's).
  */
 import assert from "node:assert/strict";
-import { KernelClient, withTimeout, type WireMessage } from "./client.js";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { ENTRIES, KernelClient, withTimeout, type WireMessage } from "./client.js";
 
 const types = (messages: WireMessage[]) => messages.map((m) => m.header.msg_type);
 const ofType = (messages: WireMessage[], type: string) => messages.filter((m) => m.header.msg_type === type);
@@ -380,4 +383,34 @@ describe("kernel shutdown and history across restarts (vm executor)", function (
       kernel.close();
     }
   });
+
+  it("shuts down when the process that started it (JPY_PARENT_PID) dies, as ipykernel does", async () => {
+    const pidFile = join(mkdtempSync(join(os.tmpdir(), "tsnnx-parent-")), "kernel.pid");
+    // A launcher shell that starts the kernel as its child, as jupyter_client does, then waits.
+    const launch = `JPY_PARENT_PID=$$ '${process.execPath}' ${ENTRIES.vm.map((a) => `'${a}'`).join(" ")} -f '{connection_file}' & echo $! > '${pidFile}'; wait`;
+    const kernel = await KernelClient.start({ argv: ["/bin/sh", "-c", launch] });
+    try {
+      const kernelPid = Number(readFileSync(pidFile, "utf8"));
+      assert.equal((await kernel.execute(`"alive"`)).reply.content.status, "ok");
+      kernel.process.kill("SIGKILL");
+      const gone = await waitUntil(() => !isAlive(kernelPid), 10000);
+      assert.ok(gone, `kernel ${kernelPid} still runs 10 s after its launcher died`);
+    } finally {
+      kernel.close();
+    }
+  });
 });
+
+/** Running, as opposed to gone or a zombie (an orphan's exit status waits for whatever adopted it). */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if (condition()) return true;
+  return condition();
+}
