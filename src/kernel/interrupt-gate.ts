@@ -17,13 +17,17 @@
  * - REQUESTED / HANDLED: interrupts asked for by the I/O thread, and the
  *   number of them the main thread has handled.
  * - NAP: see leaveCellCode.
+ * - AWAITING: 1 while a cell's code has gone past its first `await` (out of
+ *   the watchdog's reach) and the cell has not ended: a main thread that then
+ *   ignores an interrupt is stuck in that cell's code.
  */
 const STATE = 0;
 const REQUESTED = 1;
 const HANDLED = 2;
 /** Always 0: the main thread naps on it while a raised SIGINT is on its way. */
 const NAP = 3;
-const SLOTS = 4;
+const AWAITING = 4;
+const SLOTS = 5;
 
 const IDLE = 0;
 const RUNNING = 1;
@@ -65,6 +69,11 @@ export function cellCodeOver(gate: InterruptGate): void {
   Atomics.store(gate, STATE, IDLE);
 }
 
+/** Main thread: the running cell's code continues (or stops continuing) after its first await. */
+export function cellAwaiting(gate: InterruptGate, awaiting: boolean): void {
+  Atomics.store(gate, AWAITING, awaiting ? 1 : 0);
+}
+
 /** Main thread: interrupt request `sequence` was acted on. */
 export function interruptHandled(gate: InterruptGate, sequence: number): void {
   if (sequence > Atomics.load(gate, HANDLED)) Atomics.store(gate, HANDLED, sequence);
@@ -74,23 +83,43 @@ export function interruptHandled(gate: InterruptGate, sequence: number): void {
 
 /** How often a SIGINT that has not landed is raised again (it can be lost while jax-js's worker pool runs). */
 export const RESEND_MS = 300;
+/** How long the main thread may ignore an interrupt while a cell awaits before its code is terminated. */
+export const ESCALATE_MS = 500;
 const POLL_MS = 20;
 
+/** How the I/O thread reaches the main thread's code. */
+export interface InterruptMeans {
+  /** Tells the main thread (it acts once its event loop turns). */
+  notify(sequence: number): void;
+  /** Raises SIGINT (the watchdog turns it into an exception of the cell's synchronous code). */
+  raise(): void;
+  /** Terminates the main thread's cell code if `stillWanted()` holds once it is paused (see terminate-main.ts). */
+  terminate(stillWanted: () => boolean): void;
+}
+
 /**
- * Delivers one interrupt: tells the main thread through `notify(sequence)`
- * (it acts once its event loop turns) and, while the main thread is stuck in
+ * Delivers one interrupt: tells the main thread and, while it is stuck in
  * cell code under the watchdog, raises SIGINT, again every RESEND_MS until
- * the main thread reports the interrupt handled. Returns whether SIGINT was
- * raised at once: then the watchdog ends the cell code, and nothing else may
- * make it leave the script before the signal lands.
+ * the main thread reports the interrupt handled. If the main thread ignores
+ * it for ESCALATE_MS while a cell's code runs past its first await (a busy
+ * loop there is out of the watchdog's reach), that code is terminated, once.
+ * Returns whether SIGINT was raised at once: then the watchdog ends the cell
+ * code, and nothing else may make it leave the script before the signal lands.
  */
-export function deliverInterrupt(gate: InterruptGate, notify: (sequence: number) => void, raise: () => void): boolean {
+export function deliverInterrupt(gate: InterruptGate, means: InterruptMeans): boolean {
   const sequence = Atomics.add(gate, REQUESTED, 1) + 1;
-  notify(sequence);
+  means.notify(sequence);
+  const { raise } = means;
+  const startedAt = Date.now();
   let raisedAt = -Infinity;
+  let terminated = false;
   const tick = (): void => {
     if (Atomics.load(gate, HANDLED) >= sequence) return;
     const now = Date.now();
+    if (!terminated && now - startedAt >= ESCALATE_MS && Atomics.load(gate, STATE) === IDLE && Atomics.load(gate, AWAITING) === 1) {
+      terminated = true;
+      means.terminate(() => Atomics.load(gate, HANDLED) < sequence && Atomics.load(gate, STATE) === IDLE && Atomics.load(gate, AWAITING) === 1);
+    }
     if (Atomics.compareExchange(gate, STATE, RUNNING, SIGNALLED) === RUNNING) {
       raisedAt = now;
       raise();

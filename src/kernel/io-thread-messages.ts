@@ -11,6 +11,8 @@ export interface IoThreadData {
   interruptGate: InterruptGate;
   /** Where input_reply answers go back to the main thread (see stdin-channel.ts); its port is transferred. */
   stdinAnswers: StdinAnswerPort;
+  /** Whether the main thread installed the hook that lets its cell code be terminated (terminate-main.ts). */
+  canTerminate: boolean;
 }
 
 export type ToIoThread =

@@ -22,8 +22,9 @@ import { createUsageSampler } from "./usage.js";
 import { checkInterruptGate, deliverInterrupt } from "./interrupt-gate.js";
 import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-messages.js";
 import { postAnswer } from "./stdin-channel.js";
+import { mainThreadTerminator } from "./terminate-main.js";
 
-const { connection, session, stdinAnswers } = workerData as IoThreadData;
+const { connection, session, stdinAnswers, canTerminate } = workerData as IoThreadData;
 const interruptGate = checkInterruptGate((workerData as IoThreadData).interruptGate);
 const port = parentPort!;
 const signer = new Signer(connection.key, connection.signature_scheme);
@@ -107,8 +108,18 @@ async function runStdin(): Promise<void> {
  * the watchdog the signal ends it, and an answer now would let the cell leave
  * its script before the signal lands (which would then kill the process).
  */
+const terminateCellCode = canTerminate ? mainThreadTerminator() : undefined;
+
+function terminate(stillWanted: () => boolean): void {
+  if (terminateCellCode === undefined) return;
+  terminateCellCode(stillWanted).then(
+    (outcome) => post({ type: "log", text: `a cell ignored an interrupt for a while after an await; termination: ${outcome}` }),
+    (error: Error) => post({ type: "log", text: `terminating a cell's code failed: ${error.message}` }),
+  );
+}
+
 function interruptMainThread(): void {
-  const signalled = deliverInterrupt(interruptGate, (sequence) => post({ type: "interrupt", sequence }), raiseSigint);
+  const signalled = deliverInterrupt(interruptGate, { notify: (sequence) => post({ type: "interrupt", sequence }), raise: raiseSigint, terminate });
   if (waitingInput === undefined) return;
   if (!signalled) postAnswer(stdinAnswers, { id: waitingInput, outcome: { kind: "interrupted" } });
   waitingInput = undefined;

@@ -20,6 +20,7 @@ import { kernelInfo } from "./kernel-info.js";
 import { serialSender, type SerialSender } from "./serial-socket.js";
 import { createInterruptGate, interruptHandled, type InterruptGate } from "./interrupt-gate.js";
 import { StdinClient } from "./stdin-channel.js";
+import { installTerminationHook } from "./terminate-main.js";
 import { child, decode, encode, Signer, type Message } from "./wire.js";
 
 export interface ExecutorOptions {
@@ -84,6 +85,7 @@ export class KernelServer {
       session: this.#session,
       interruptGate: this.#interruptGate,
       stdinAnswers: this.#stdinClient.answerPort,
+      canTerminate: installTerminationHook(),
     };
     this.#io = startIoThread(workerData);
     this.#history = HistoryStore.open(options.historyPath);

@@ -51,4 +51,23 @@ describe("tsnnx kernel interrupts (wasm worker pool running)", function () {
     assert.equal((await kernel.execute(`"alive"`)).reply.content.status, "ok", `outcomes ${JSON.stringify([...outcomes])}`);
     assert.equal(kernel.process.exitCode, null);
   });
+
+  it("breaks busy loops after an await, with jax-js work in them, and survives interrupts as such cells end", async () => {
+    for (let round = 0; round < 20; round++) {
+      // Even rounds loop forever (the interrupt must end them); odd ones end by themselves around when the interrupt comes.
+      const loop = round % 2 === 0 ? `while (true) { x = np.add(x, 1); }` : `{ const t = Date.now(); while (Date.now() - t < ${400 + ((round * 53) % 300)}) { x = np.add(x, 1); } }`;
+      const cell = await kernel.send("shell", "execute_request", { code: `let x = np.zeros([16]); await new Promise((r) => setTimeout(r, ${round % 5})); ${loop}` });
+      await kernel.waitFor(() => kernel.iopubLog.some((m) => m.parent_header.msg_id === cell.msgId && m.header.msg_type === "execute_input"), 30_000, "the cell to start");
+      await sleep(50 + ((round * 31) % 150));
+      await kernel.request("control", "interrupt_request", {}, 10_000);
+      const reply = await withTimeout(cell.reply, 15_000, `reply of cell ${round}`);
+      const outcome = String(reply.content.ename ?? reply.content.status);
+      if (round % 2 === 0) assert.equal(outcome, "KeyboardInterrupt", `round ${round}: ${JSON.stringify(reply.content)}`);
+      else assert.ok(["ok", "KeyboardInterrupt"].includes(outcome), `round ${round}: ${JSON.stringify(reply.content)}`);
+    }
+    assert.equal(await kernel.heartbeat(2000), true);
+    const check = await kernel.execute(`await new Promise((r) => setTimeout(r, 5)); np.ones([4]).sum().item()`);
+    assert.equal(check.reply.content.status, "ok", JSON.stringify(check.reply.content));
+    assert.equal(kernel.process.exitCode, null);
+  });
 });

@@ -45,6 +45,23 @@ describe("tsnnx kernel with the TypeScript executor", function () {
     assert.equal(resultText((await kernel.execute(`kept`)).outputs), "43");
   });
 
+  it("interrupts a busy loop that runs after the cell's first await (a training loop after loading data), and the kernel stays whole", async () => {
+    for (const resumeAfter of [`new Promise((r) => setTimeout(r, 20))`, `import("node:fs/promises").then((fs) => fs.readFile("package.json"))`, `Promise.resolve().then(() => new Promise((r) => setImmediate(r)))`]) {
+      const looping = await kernel.send("shell", "execute_request", { code: `let steps = 0; await ${resumeAfter}; console.log("looping"); while (true) { steps++; }` });
+      await kernel.waitFor(() => kernel.iopubLog.some((m) => m.parent_header.msg_id === looping.msgId && m.header.msg_type === "stream"), 30000, "the loop to start");
+      await sleep(200);
+      assert.equal(await kernel.heartbeat(2000), true);
+      await kernel.request("control", "interrupt_request", {}, 10000);
+      const reply = await withTimeout(looping.reply, 10000, `reply of the interrupted loop after: await ${resumeAfter}`);
+      assert.equal(reply.content.ename, "KeyboardInterrupt");
+      assert.ok(Number(resultText((await kernel.execute(`steps`)).outputs)) > 0, "the loop's progress is kept");
+    }
+    // Timers, promises, late output routing (AsyncLocalStorage) and jax-js all still work.
+    const after = await kernel.execute(`setTimeout(() => console.log("late"), 50); await new Promise((r) => setTimeout(r, 10)); np.ones([3]).sum().item()`);
+    assert.equal(resultText(after.outputs), "3");
+    await kernel.waitFor(() => kernel.iopubLog.some((m) => m.parent_header.msg_id === after.msgId && m.header.msg_type === "stream" && m.content.text === "late\n"), 10000, "the late output of the cell's timer");
+  });
+
   it("routes input() through stdin when allowed", async () => {
     const asking = await kernel.send("shell", "execute_request", { code: `const answer = await input("your name? ");`, allow_stdin: true });
     await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === asking.msgId), 30000, "input_request", "stdin");

@@ -15,7 +15,7 @@ import { display } from "./display.js";
 import { installOutputRouting } from "./output.js";
 import { importFromNotebook } from "./imports.js";
 import { isComplete } from "./is-complete.js";
-import { cellCodeOver, createInterruptGate, enterCellCode, leaveCellCode, type InterruptGate } from "../interrupt-gate.js";
+import { cellAwaiting, cellCodeOver, createInterruptGate, enterCellCode, leaveCellCode, type InterruptGate } from "../interrupt-gate.js";
 import { MagicRegistry, typecheckMagic, type MagicContext, type MagicHandler } from "./magics.js";
 import { mimeBundle } from "./mime.js";
 import { NotebookScope, use, useFor } from "./scope.js";
@@ -222,6 +222,7 @@ class NotebookExecutor implements Executor {
         }
       });
       finished.catch(() => undefined); // reported through the race below
+      cellAwaiting(this.gate, true);
       await Promise.race([finished, stopped]);
       while (cell.pending.size > 0) await Promise.race([Promise.all(cell.pending), stopped]);
       // A promise as the last value (`display(x)`, a forgotten await) shows what it resolves to.
@@ -232,6 +233,7 @@ class NotebookExecutor implements Executor {
       if (result.owned && isLiveArray(value)) value.dispose();
       return { status: "ok", result: { data, metadata: {} } };
     } finally {
+      cellAwaiting(this.gate, false);
       cell.running = false;
       cell.fail = (error) => reportLate(cell, this.describe(error));
       this.running = null;

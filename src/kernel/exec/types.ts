@@ -71,7 +71,9 @@ export interface Executor {
   /**
    * Stops the running cell: a pending `await` rejects with an interruption
    * error (ename `KeyboardInterrupt`). A busy synchronous loop is broken by
-   * SIGINT instead (the cell runs with `breakOnSigint`). Notebook state is kept.
+   * SIGINT instead (the cell runs with `breakOnSigint`), or after the cell's
+   * first await by the I/O thread's terminator (terminate-main.ts). Notebook
+   * state is kept.
    */
   interrupt(): void;
   complete(code: string, cursorPos: number): Promise<CompleteReply>;
