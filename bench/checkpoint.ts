@@ -88,6 +88,26 @@ async function tsnnx(dir: string, arrays: Float32Array[], compression: "none" | 
   return { blocking, total, load };
 }
 
+/**
+ * The device transfers alone, which every save and restore includes and
+ * plain fs does not: reading the arrays out of jax-js (`data()`, two copies
+ * of every byte in jax-js 0.1.25) and making arrays from host bytes.
+ */
+async function deviceTransfers(arrays: Float32Array[]): Promise<{ save: number; load: number }> {
+  const held = arrays.map((a) => jax.numpy.array(a, { shape: [a.length] }));
+  await settle(held);
+  const save = await timeIt(async () => {
+    for (const x of held) await x.data();
+  });
+  let made: jax.Array[] = [];
+  const load = await timeIt(async () => {
+    made = arrays.map((a) => jax.numpy.array(a, { shape: [a.length] }));
+    await settle(made);
+  });
+  made.forEach((x) => x.dispose());
+  return { save, load };
+}
+
 function pythonOrbax(dir: string, kind: Kind): Record<string, number> | undefined {
   if (process.env.BENCH_SKIP_PYTHON) return undefined;
   try {
@@ -119,11 +139,12 @@ async function main(): Promise<void> {
     for (const kind of ["large", "small"] as Kind[]) {
       const arrays = arraysFor(kind);
       const label = kind === "large" ? "4 x 64 MiB" : "10,000 x 26 KiB";
-      const fsRuns = { nosync: [] as { save: number; load: number }[], fsync: [] as { save: number; load: number }[] };
+      const fsRuns = { nosync: [] as { save: number; load: number }[], fsync: [] as { save: number; load: number }[], device: [] as { save: number; load: number }[] };
       const ours = { none: [] as { blocking: number; total: number; load: number }[], zstd: [] as { blocking: number; total: number; load: number }[] };
       for (let r = 0; r < REPEATS; r++) {
         fsRuns.nosync.push(await plainFs(path.join(root, "fs"), arrays, false));
         fsRuns.fsync.push(await plainFs(path.join(root, "fs"), arrays, true));
+        fsRuns.device.push(await deviceTransfers(arrays));
         ours.none.push(await tsnnx(path.join(root, "none"), arrays, "none"));
         ours.zstd.push(await tsnnx(path.join(root, "zstd"), arrays, "zstd"));
         process.stderr.write(`${label}: round ${r + 1}/${REPEATS}\n`);
@@ -132,6 +153,7 @@ async function main(): Promise<void> {
       const fsync = med(fsRuns.fsync);
       row(label, "plain fs, no fsync", undefined, med(fsRuns.nosync).save, med(fsRuns.nosync).load);
       row(label, "plain fs + fsync (baseline)", undefined, fsync.save, fsync.load);
+      row(label, "jax-js device transfers alone (data() / array())", undefined, med(fsRuns.device).save, med(fsRuns.device).load, fsync);
       for (const c of ["none", "zstd"] as const) {
         const runs = ours[c];
         row(label, `tsnnx CheckpointManager${LAYOUT ? ` (${LAYOUT})` : ""}, ${c}`, median(runs.map((x) => x.blocking)), median(runs.map((x) => x.total)), median(runs.map((x) => x.load)), fsync);
