@@ -54,6 +54,14 @@ describe("tsnnx run (headless notebook execution)", function () {
     assert.deepEqual(cells[3].outputs[0].data["text/plain"], ["'second'"]);
   });
 
+  it("fails input() and prompt() with an error that says there is no frontend to answer", async () => {
+    const input = await write("in.ipynb", notebookOf('await input("name? ")', 'prompt("colour? ")'));
+    const output = path.join(dir, "out.ipynb");
+    assert.equal(await runNotebook([input, "-o", output, "-q", "--allow-errors"], createExecutor), 1);
+    const errors = (await read(output)).cells.slice(1).map((c: { outputs: { evalue: string }[] }) => c.outputs[0].evalue);
+    assert.deepEqual(errors, ['input("name? ") needs a frontend: tsnnx run has no stdin for cells', 'prompt("colour? ") needs a frontend: tsnnx run has no stdin for cells']);
+  });
+
   it("stops at the first failing cell with exit code 1, unless --allow-errors", async () => {
     const input = await write("in.ipynb", notebookOf("1", 'throw new RangeError("bad cell")', "3"));
     const stopped = path.join(dir, "stopped.ipynb");
