@@ -7,7 +7,7 @@
  * moment (several notebooks opened at once) still get distinct sessions.
  */
 import { randomUUID } from "node:crypto";
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { appendFile, mkdir, open, readFile, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 
 export interface HistoryEntry {
@@ -32,6 +32,8 @@ export class HistoryStore {
   readonly #entries: HistoryEntry[];
   readonly session: number;
   #writes: Promise<void> = Promise.resolve();
+  /** Opened (append mode) at the first stored cell and kept: one write per cell, not four system calls. */
+  #file: Promise<FileHandle> | undefined;
 
   private constructor(path: string, entries: HistoryEntry[], session: number) {
     this.#path = path;
@@ -87,14 +89,19 @@ export class HistoryStore {
     const entry: HistoryEntry = { session: this.session, line, source, output };
     this.#entries.push(entry);
     this.#writes = this.#writes.then(async () => {
-      await mkdir(dirname(this.#path), { recursive: true });
-      await appendFile(this.#path, JSON.stringify(entry) + "\n", "utf8");
+      this.#file ??= mkdir(dirname(this.#path), { recursive: true }).then(() => open(this.#path, "a"));
+      await (await this.#file).appendFile(JSON.stringify(entry) + "\n", "utf8");
     });
   }
 
-  /** Waits for queued writes; rejects with the first write error. */
-  flush(): Promise<void> {
-    return this.#writes;
+  /** Waits for queued writes and closes the file; rejects with the first write error. */
+  async close(): Promise<void> {
+    try {
+      await this.#writes;
+    } finally {
+      await (await this.#file?.catch(() => undefined))?.close();
+      this.#file = undefined;
+    }
   }
 
   query(query: HistoryQuery): HistoryRow[] {

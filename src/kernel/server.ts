@@ -513,7 +513,7 @@ export class KernelServer {
     } catch (error) {
       log(`while releasing the notebook: ${asError(error).message}`);
     }
-    await this.#history.then((history) => history.flush()).catch((error: Error) => log(`history not saved: ${error.message}`));
+    await this.#history.then((history) => history.close()).catch((error: Error) => log(`history not saved: ${error.message}`));
     await this.#shellOut.drained();
     const ioClosed = new Promise((resolve) => this.#io.once("exit", resolve));
     this.#post({ type: "close" });

@@ -14,7 +14,7 @@ describe("kernel history", () => {
     assert.equal(first.session, 1);
     first.append(1, "a = 1", null);
     first.append(2, "a + 1", "2");
-    await first.flush();
+    await first.close();
     const second = await HistoryStore.open(path);
     assert.equal(second.session, 2);
     assert.deepEqual(second.query({ kind: "tail", n: 10, output: true }), [[1, 1, ["a = 1", null]], [1, 2, ["a + 1", "2"]]]);
@@ -28,7 +28,7 @@ describe("kernel history", () => {
     const stores = await Promise.all(Array.from({ length: 8 }, () => HistoryStore.open(path)));
     assert.deepEqual(stores.map((s) => s.session).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
     stores.forEach((s) => s.append(1, `cell of session ${s.session}`, null));
-    await Promise.all(stores.map((s) => s.flush()));
+    await Promise.all(stores.map((s) => s.close()));
     const later = await HistoryStore.open(path);
     assert.equal(later.session, 9);
     for (const s of stores) {
@@ -40,7 +40,7 @@ describe("kernel history", () => {
     const path = file();
     const store = await HistoryStore.open(path);
     store.append(1, "ok", null);
-    await store.flush();
+    await store.close();
     appendFileSync(path, '{"session":1,"li');
     const reopened = await HistoryStore.open(path);
     assert.deepEqual(reopened.query({ kind: "tail", n: 5, output: false }), [[1, 1, "ok"]]);
