@@ -102,12 +102,6 @@ async function runStdin(): Promise<void> {
   }
 }
 
-/**
- * An interrupt also ends a pending input request: a prompt() blocked outside
- * the SIGINT watchdog (after an await) could not be stopped otherwise. Under
- * the watchdog the signal ends it, and an answer now would let the cell leave
- * its script before the signal lands (which would then kill the process).
- */
 const terminateCellCode = canTerminate ? mainThreadTerminator() : undefined;
 
 function terminate(stillWanted: () => boolean): void {
@@ -118,6 +112,12 @@ function terminate(stillWanted: () => boolean): void {
   );
 }
 
+/**
+ * An interrupt also ends a pending input request: a prompt() blocked outside
+ * the SIGINT watchdog (after an await) could not be stopped otherwise. Under
+ * the watchdog the signal ends it, and an answer now would let the cell leave
+ * its script before the signal lands (which would then kill the process).
+ */
 function interruptMainThread(): void {
   const signalled = deliverInterrupt(interruptGate, { notify: (sequence) => post({ type: "interrupt", sequence }), raise: raiseSigint, terminate });
   if (waitingInput === undefined) return;

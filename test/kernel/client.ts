@@ -83,7 +83,8 @@ export class KernelClient {
     const spawnedAt = performance.now();
     const child = spawn(command, args, {
       cwd: REPO,
-      env: { ...process.env, JUPYTER_DATA_DIR: dataDir, ...options.env },
+      // A JPY_PARENT_PID inherited from a Jupyter that runs these tests would make the kernel watch the wrong parent.
+      env: { ...process.env, JPY_PARENT_PID: undefined, JUPYTER_DATA_DIR: dataDir, ...options.env },
       stdio: ["ignore", "ignore", "pipe"],
     });
     const client = new KernelClient(key, ports, child, dataDir);
