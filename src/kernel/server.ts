@@ -19,6 +19,7 @@ import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-message
 import { kernelInfo } from "./kernel-info.js";
 import { serialSender, type SerialSender } from "./serial-socket.js";
 import { createInterruptGate, interruptHandled, type InterruptGate } from "./interrupt-gate.js";
+import { holdSigint } from "./sigint-hold.js";
 import { StdinClient } from "./stdin-channel.js";
 import { installTerminationHook } from "./terminate-main.js";
 import { child, decode, encode, Signer, type Message } from "./wire.js";
@@ -127,7 +128,7 @@ export class KernelServer {
     await this.#shell.bind(endpoint(connection, "shell"));
     this.#publish(undefined, "status", { execution_state: "starting" });
     void this.#receiveShell();
-    process.on("SIGINT", () => this.#interrupt());
+    holdSigint(() => this.#interrupt());
     process.on("SIGTERM", () => void this.#shutdown());
     process.on("uncaughtException", (error) => this.#reportUncaught(error, true));
     process.on("unhandledRejection", (reason) => this.#reportUncaught(reason, true));

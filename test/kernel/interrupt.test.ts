@@ -52,6 +52,27 @@ describe("tsnnx kernel interrupts (wasm worker pool running)", function () {
     assert.equal(kernel.process.exitCode, null);
   });
 
+  it("survives a burst of SIGINTs from outside the kernel while short cells start and end", async () => {
+    let sent = 0;
+    const burst = setInterval(() => {
+      kernel.process.kill("SIGINT");
+      if (++sent === 150) clearInterval(burst);
+    }, 3);
+    try {
+      while (sent < 150) {
+        const { reply } = await kernel.execute(`{ let s = 0; for (let i = 0; i < 20000; i++) s += i; }`, {}, 10_000);
+        assert.ok(["ok", "error"].includes(String(reply.content.status)), JSON.stringify(reply.content));
+        if (reply.content.status === "error") assert.equal(reply.content.ename, "KeyboardInterrupt", JSON.stringify(reply.content));
+      }
+    } finally {
+      clearInterval(burst);
+    }
+    await sleep(200);
+    assert.equal(kernel.process.exitCode, null, `the kernel died: ${kernel.stderr}`);
+    assert.equal(kernel.process.signalCode, null, `the kernel was killed by ${kernel.process.signalCode}`);
+    assert.equal((await kernel.execute(`"alive"`)).reply.content.status, "ok");
+  });
+
   it("breaks busy loops after an await, with jax-js work in them, and survives interrupts as such cells end", async () => {
     for (let round = 0; round < 20; round++) {
       // Even rounds loop forever (the interrupt must end them); odd ones end by themselves around when the interrupt comes.
@@ -69,5 +90,21 @@ describe("tsnnx kernel interrupts (wasm worker pool running)", function () {
     const check = await kernel.execute(`await new Promise((r) => setTimeout(r, 5)); np.ones([4]).sum().item()`);
     assert.equal(check.reply.content.status, "ok", JSON.stringify(check.reply.content));
     assert.equal(kernel.process.exitCode, null);
+  });
+
+  // Last: it leaves the kernel in Node's own per-script SIGINT handling.
+  it("hands SIGINT over to a listener that notebook code adds, and still interrupts on request", async () => {
+    const setup = await kernel.execute(`let sigints = 0; process.on("SIGINT", () => { sigints++; });`);
+    assert.equal(setup.reply.content.status, "ok", JSON.stringify(setup.reply.content));
+    const looping = await kernel.send("shell", "execute_request", { code: `while (true) {}` });
+    await kernel.waitFor(() => kernel.iopubLog.some((m) => m.parent_header.msg_id === looping.msgId && m.header.msg_type === "execute_input"), 30_000, "the loop to start");
+    await sleep(100);
+    await kernel.request("control", "interrupt_request", {}, 10_000);
+    assert.equal((await withTimeout(looping.reply, 10_000, "reply of the interrupted loop")).content.ename, "KeyboardInterrupt");
+    assert.match(kernel.stderr, /notebook code listens for SIGINT/);
+    kernel.process.kill("SIGINT");
+    await sleep(300);
+    const counted = await kernel.execute(`sigints`);
+    assert.equal(counted.outputs.find((m) => m.header.msg_type === "execute_result")?.content.data["text/plain"], "1");
   });
 });

@@ -9,6 +9,7 @@ import vm from "node:vm";
 import type { CellIO, ExecuteOutcome, Executor } from "../../src/kernel/exec/index.js";
 import type { CreateExecutor } from "../../src/kernel/server.js";
 import { cellCodeOver, enterCellCode, leaveCellCode } from "../../src/kernel/interrupt-gate.js";
+import { checkSigintHold } from "../../src/kernel/sigint-hold.js";
 
 export const createVmExecutor: CreateExecutor = async ({ comms, interruptGate }) => {
   const currentIO = new AsyncLocalStorage<CellIO>();
@@ -54,6 +55,7 @@ export const createVmExecutor: CreateExecutor = async ({ comms, interruptGate })
           const script = new vm.Script(wrapped, { filename: "cell.js" });
           let result: unknown;
           try {
+            checkSigintHold();
             result = script.runInContext(context, { breakOnSigint: true });
           } finally {
             cellCodeOver(interruptGate);

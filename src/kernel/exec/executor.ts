@@ -16,6 +16,7 @@ import { installOutputRouting } from "./output.js";
 import { importFromNotebook } from "./imports.js";
 import { isComplete } from "./is-complete.js";
 import { cellAwaiting, cellCodeOver, createInterruptGate, enterCellCode, leaveCellCode, type InterruptGate } from "../interrupt-gate.js";
+import { checkSigintHold } from "../sigint-hold.js";
 import { MagicRegistry, typecheckMagic, type MagicContext, type MagicHandler } from "./magics.js";
 import { mimeBundle } from "./mime.js";
 import { NotebookScope, use, useFor } from "./scope.js";
@@ -209,10 +210,11 @@ class NotebookExecutor implements Executor {
       },
     };
     try {
-      // breakOnSigint lets SIGINT stop synchronous cell code. Node's vm takes
-      // the process's SIGINT listeners off while the script runs and puts them
-      // back after: a SIGINT that lands in that instant gets the default action,
-      // which is why the kernel raises SIGINT only through the interrupt gate.
+      // breakOnSigint lets SIGINT stop synchronous cell code. Where the
+      // kernel's SIGINT hold has been given up (sigint-hold.ts), a SIGINT that
+      // lands just as the script ends gets the default action, which is why
+      // the kernel raises SIGINT only through the interrupt gate.
+      checkSigintHold();
       const finished = cellContext.run(cell, () => {
         (globalThis as Record<symbol, unknown>)[RUNTIME_SLOT] = runtime;
         try {
