@@ -5,6 +5,7 @@
  * array alive.
  */
 import * as jax from "@jax-js/jax";
+import { bytesInParts } from "../runtime/host-read.js";
 import { ShapeDtypeStruct } from "../runtime/shape-dtype.js";
 import { decodeToTypedArray, encodeFromTypedArray, type DeferredArray, type HostArray, type LeafValue, type StoredDType } from "./format/index.js";
 
@@ -62,6 +63,9 @@ function describe(value: unknown): string {
   return value.constructor?.name ?? "object";
 }
 
+/** Parts of a streamed array: small enough to be reused by the allocator, large enough to keep system calls few. */
+const STREAM_PART_BYTES = 2 ** 20;
+
 /** A leaf captured for saving: its value is fixed when it is taken, its bytes are read later. */
 export interface LeafSnapshot {
   /** The leaf for the writer; an array's bytes are fetched when the writer gets to it. */
@@ -74,10 +78,11 @@ export interface LeafSnapshot {
  * Captures a leaf for saving; `name` is its path, for errors. A jax-js array
  * is immutable, so holding a reference to it (`.ref`) fixes its value as
  * firmly as a host copy would: the caller may go on training, update or
- * dispose its arrays at once, and the bytes are read (`await data()`) by the
- * background write. Copying 256 MiB out of jax-js takes 0.4-1.5 s here, which
- * would otherwise all be time save() holds the caller. Typed arrays are
- * mutable and are copied now.
+ * dispose its arrays at once, and the bytes are read by the background write:
+ * whole (`await data()`), or in parts streamed to the file where the writer
+ * stores them raw (runtime/host-read.ts). Copying 256 MiB out of jax-js
+ * takes 0.3-1.5 s here, which would otherwise all be time save() holds the
+ * caller. Typed arrays are mutable and are copied now.
  */
 export function snapshotLeaf(leaf: unknown, name: string): LeafSnapshot {
   if (leaf instanceof jax.Array) {
@@ -85,17 +90,32 @@ export function snapshotLeaf(leaf: unknown, name: string): LeafSnapshot {
     const shape = [...leaf.shape];
     const held = leaf.ref;
     let done = false;
-    // data() is the one public read that works on every device; it hands back a fresh copy that nobody else holds, used as it is.
-    const fetch = async (): Promise<Uint8Array> => {
+    const take = (): void => {
       if (done) throw new Error(`The snapshot of "${name}" was already read or released`);
       done = true;
+    };
+    // data() is the one public read that works on every device; it hands back a fresh copy that nobody else holds, used as it is.
+    const fetch = async (): Promise<Uint8Array> => {
+      take();
       const data = await held.data();
       // jax-js hands bool arrays back as Int32Array; Orbax stores bool as one byte per element.
       if (dtype === "bool") return encodeFromTypedArray(Uint8Array.from(data as Int32Array, (v) => (v ? 1 : 0)), dtype, shape).bytes;
       return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     };
+    // bool is held as int32 and stored as one byte a value: it goes through fetch's conversion.
+    // The array passes to the reader only when the iteration starts: a write that fails before
+    // (opening its file) leaves it to release().
+    const stream =
+      dtype === "bool"
+        ? undefined
+        : (): AsyncIterable<Uint8Array> => ({
+            [Symbol.asyncIterator]: () => {
+              take();
+              return bytesInParts(held, STREAM_PART_BYTES);
+            },
+          });
     return {
-      value: () => ({ kind: "deferred", dtype, shape, fetch }),
+      value: () => ({ kind: "deferred", dtype, shape, fetch, ...(stream ? { stream } : {}) }),
       release: () => {
         if (!done) held.dispose();
         done = true;

@@ -47,6 +47,12 @@ export interface DeferredArray {
   dtype: StoredDType;
   shape: number[];
   fetch(): Promise<Uint8Array>;
+  /**
+   * The same bytes in parts, read as they are consumed; where given, a writer
+   * that stores the raw bytes uses it instead of `fetch()` (the whole array is
+   * then never in host memory at once). Either may be called, once.
+   */
+  stream?(): AsyncIterable<Uint8Array>;
 }
 
 /** What writePyTree takes: a leaf value in hand, or an array fetched when its turn comes. */

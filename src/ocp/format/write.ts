@@ -30,6 +30,8 @@ interface ArrayToWrite {
   valueType: ValueType;
   /** The bytes: at hand, or fetched in turn with the other deferred arrays. */
   load(): Promise<HostArray>;
+  /** The raw bytes in parts, where the array can be read so and is stored uncompressed (used instead of `load`). */
+  stream?: () => AsyncIterable<Uint8Array>;
 }
 
 function validateLayout(dtype: StoredDType, shape: number[], what: string): void {
@@ -98,7 +100,8 @@ export async function writePyTree(dir: string, leaves: LeafToWrite[], options: W
             return array;
           }));
       }
-      arrays.push({ name, path: leaf.path, dtype, shape, chunkShape: chooseChunkShape(shape, itemSize(dtype), maxChunkBytes), valueType: "jax.Array", load });
+      const stream = v.kind === "deferred" && v.stream && options.compression === "none" ? v.stream.bind(v) : undefined;
+      arrays.push({ name, path: leaf.path, dtype, shape, chunkShape: chooseChunkShape(shape, itemSize(dtype), maxChunkBytes), valueType: "jax.Array", load, stream });
       metadataLeaves.push({ path: leaf.path, valueType: "jax.Array", writeShape: shape });
     } else {
       throw new Error(`${what}: unknown leaf kind ${JSON.stringify((v as { kind?: unknown }).kind)}`);
@@ -144,6 +147,14 @@ export async function writePyTree(dir: string, leaves: LeafToWrite[], options: W
     for (const a of arrays) {
       values.push({ key: `${a.name}/.zarray`, bytes: new TextEncoder().encode(zarrayJson(a.dtype, a.shape, a.chunkShape, options.compression)) });
       if (chunkRawBytes(a) < OWN_FILE_BYTES) continue;
+      if (a.stream && chunkCount(a, a.chunkShape) === 1) {
+        // One chunk, stored raw: its file is the array's bytes as they are read, never whole in memory.
+        const key = `${a.name}/${chunkKey(a.shape, 0)}`;
+        const length = chunkRawBytes(a);
+        rawSizes.set(key, length);
+        values.push({ key, length, stream: a.stream });
+        continue;
+      }
       for (const i of chunkIndices(a)) {
         const key = `${a.name}/${chunkKey(a.shape, i)}`;
         values.push({ key, produce: () => encodeChunk(a, i, key) });

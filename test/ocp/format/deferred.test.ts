@@ -67,6 +67,46 @@ describe("ocp/format: deferred arrays (fetched as the writer reaches them)", () 
     }
   }
 
+  it("ocdbt, none: streams a big single-chunk array into its data file part by part, and fetches the rest", async () => {
+    const { dir, cleanup } = await scratch();
+    try {
+      const big = ramp(2 * MiB, 3);
+      const small = ramp(1000, 4);
+      const used: string[] = [];
+      const streamed = (name: string, data: Float32Array, shape: number[]): LeafToWrite => ({
+        path: { keys: [name], keyTypes: [2] },
+        value: {
+          kind: "deferred",
+          dtype: "float32",
+          shape,
+          fetch: async () => {
+            used.push(`${name}:fetch`);
+            return new Uint8Array(data.buffer.slice(0));
+          },
+          stream: async function* () {
+            used.push(`${name}:stream`);
+            const bytes = new Uint8Array(data.buffer);
+            for (let at = 0; at < bytes.length; at += 3 * MiB) yield bytes.slice(at, at + 3 * MiB);
+          },
+        },
+      });
+      await writePyTree(dir, [streamed("big", big, [2048, 1024]), streamed("small", small, [1000])], { layout: "ocdbt", compression: "none", flush: true });
+      assert.deepEqual(used.sort(), ["big:stream", "small:fetch"]);
+      const read = await readPyTree(dir);
+      assert.ok(Buffer.from(arrayOf(leafByName(read, "big")).bytes).equals(Buffer.from(big.buffer)), "bytes of big");
+      assert.ok(Buffer.from(arrayOf(leafByName(read, "small")).bytes).equals(Buffer.from(small.buffer)), "bytes of small");
+
+      // A stream that ends early is an error naming the value, not a short array on disk.
+      const short: LeafToWrite = {
+        path: { keys: ["w"], keyTypes: [2] },
+        value: { kind: "deferred", dtype: "float32", shape: [2 * MiB], fetch: async () => new Uint8Array(8 * MiB), stream: async function* () { yield new Uint8Array(5 * MiB); } },
+      };
+      assert.match(await rejection(() => writePyTree(join(dir, "short"), [short], { layout: "ocdbt", compression: "none" })), /value "w\/0" should be 8388608 bytes, its stream gave 5242880/);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("names the leaf when a fetch hands back the wrong number of bytes, or fails", async () => {
     const { dir, cleanup } = await scratch();
     try {
