@@ -9,7 +9,7 @@
  */
 import "../src/runtime/globals.js";
 import os from "node:os";
-import { createExecutor, type CellIO, type Executor } from "../src/kernel/exec/index.js";
+import { createExecutor, quietCellIO, type Executor } from "../src/kernel/exec/index.js";
 
 const flag = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(`--${name}`);
@@ -18,15 +18,7 @@ const flag = (name: string, fallback: number): number => {
 const ROUNDS = flag("rounds", 40);
 const HISTORY = flag("history", 300);
 
-const quietIO: CellIO = {
-  stream: () => undefined,
-  display: () => undefined,
-  clearOutput: () => undefined,
-  requestInput: () => Promise.reject(new Error("no stdin in the benchmark")),
-  requestInputSync: () => {
-    throw new Error("no stdin in the benchmark");
-  },
-};
+const quietIO = quietCellIO("no stdin in the benchmark");
 
 let count = 0;
 async function run(executor: Executor, code: string): Promise<number> {

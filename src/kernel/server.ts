@@ -13,6 +13,8 @@ import { CommManager } from "./comm.js";
 import type { ConnectionInfo } from "./connection.js";
 import { endpoint } from "./connection.js";
 import type { CellIO, ExecuteOptions, ExecuteOutcome, Executor } from "./exec/index.js";
+// Not through exec/index.js: that loads the executor (TypeScript, jax-js), which start-up must not wait for.
+import { quietCellIO } from "./exec/quiet-io.js";
 import { parseHelpRequest, type HelpRequest } from "./help-request.js";
 import { HistoryStore, parseHistoryQuery } from "./history.js";
 import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-messages.js";
@@ -351,15 +353,7 @@ export class KernelServer {
   async #userExpressions(expressions: unknown): Promise<Content> {
     const results: Content = {};
     if (expressions === null || typeof expressions !== "object") return results;
-    const quiet: CellIO = {
-      stream: () => undefined,
-      display: () => undefined,
-      clearOutput: () => undefined,
-      requestInput: () => Promise.reject(new Error("user_expressions cannot ask for input")),
-      requestInputSync: () => {
-        throw new Error("user_expressions cannot ask for input");
-      },
-    };
+    const quiet = quietCellIO("user_expressions cannot ask for input");
     for (const [name, expression] of Object.entries(expressions as Content)) {
       const outcome = await this.#run(String(expression), quiet, { silent: true, storeHistory: false, executionCount: this.#nextCount - 1 });
       results[name] =

@@ -21,6 +21,8 @@
  * before each cell script the hold is given up for good if such a listener
  * exists, and Node's own per-script behaviour takes over.
  */
+import { nodeBinding } from "./node-binding.js";
+
 interface WatchdogBinding {
   startSigintWatchdog(): boolean;
   /** Stops one start; true if a SIGINT came while no script was watched (the pending flag is cleared). */
@@ -33,17 +35,8 @@ type Hold = { binding: WatchdogBinding; poll: NodeJS.Timeout; onSigint: () => vo
 let hold: Hold | undefined;
 
 function watchdogBinding(): WatchdogBinding | undefined {
-  const quiet = process.noDeprecation;
-  // DEP0111 would only confuse the kernel's log.
-  process.noDeprecation = true;
-  try {
-    const binding = (process as unknown as { binding(name: string): Partial<WatchdogBinding> }).binding("contextify");
-    return typeof binding.startSigintWatchdog === "function" && typeof binding.stopSigintWatchdog === "function" ? (binding as WatchdogBinding) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    process.noDeprecation = quiet;
-  }
+  const binding = nodeBinding("contextify") as Partial<WatchdogBinding> | undefined;
+  return typeof binding?.startSigintWatchdog === "function" && typeof binding.stopSigintWatchdog === "function" ? (binding as WatchdogBinding) : undefined;
 }
 
 /**

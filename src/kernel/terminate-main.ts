@@ -14,6 +14,7 @@
  * the thread resumed.
  */
 import { Session } from "node:inspector";
+import { nodeBinding } from "./node-binding.js";
 
 const CLEAR_HOOK = Symbol.for("tsnnx.clearAsyncIdStack");
 /** The executor names its cell scripts so (executor.ts). */
@@ -27,19 +28,10 @@ const PAUSE_TIMEOUT_MS = 2000;
  * then leaves such loops to a restart.
  */
 export function installTerminationHook(): boolean {
-  const quiet = process.noDeprecation;
-  // process.binding is deprecated (DEP0111) but is the one way to reach this; the warning would only confuse the kernel's log.
-  process.noDeprecation = true;
-  try {
-    const binding = (process as unknown as { binding(name: string): { clearAsyncIdStack?: () => void } }).binding("async_wrap");
-    if (typeof binding.clearAsyncIdStack !== "function") return false;
-    (globalThis as Record<symbol, unknown>)[CLEAR_HOOK] = binding.clearAsyncIdStack.bind(binding);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    process.noDeprecation = quiet;
-  }
+  const clear = nodeBinding("async_wrap")?.clearAsyncIdStack;
+  if (typeof clear !== "function") return false;
+  (globalThis as Record<symbol, unknown>)[CLEAR_HOOK] = clear;
+  return true;
 }
 
 interface PausedFrame {

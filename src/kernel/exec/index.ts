@@ -4,6 +4,7 @@
  * and drives the returned `Executor` with a `CellIO` per request.
  */
 export { createExecutor, INTERRUPTED } from "./executor.js";
+export { quietCellIO } from "./quiet-io.js";
 export type { CreateExecutorOptions } from "./executor.js";
 export type {
   CellIO,
