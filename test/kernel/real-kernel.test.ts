@@ -89,6 +89,9 @@ describe("tsnnx kernel with the TypeScript executor", function () {
     const reply = await withTimeout(waiting.reply, 10000, "reply of the interrupted prompt");
     assert.equal(reply.content.ename, "KeyboardInterrupt");
     assert.equal(resultText((await kernel.execute(`beforePrompt`)).outputs), "5");
+    // The interrupt landed while the prompt waited outside the cell's context: output still finds its cell.
+    const printed = await kernel.execute(`console.log("still routed"); setTimeout(() => console.log("late too"), 10); await new Promise((r) => setTimeout(r, 30));`);
+    assert.deepEqual(printed.outputs.filter((m) => m.header.msg_type === "stream").map((m) => m.content.text), ["still routed\n", "late too\n"]);
   });
 
   it("gives cells the kernel's comms: a frontend-opened comm echoes, a kernel-opened one reaches the frontend", async () => {
