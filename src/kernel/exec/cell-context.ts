@@ -18,7 +18,7 @@ export interface RunningCell {
   fail(error: unknown): void;
 }
 
-export const cellContext = new AsyncLocalStorage<RunningCell>();
+export const cellContext = new AsyncLocalStorage<RunningCell | undefined>();
 
 /** The cell the calling code belongs to, if any. */
 export function currentCell(): RunningCell | undefined {
@@ -28,7 +28,11 @@ export function currentCell(): RunningCell | undefined {
 /**
  * Runs a CellIO call outside the cell's context: whatever the server does
  * there (logging, writing to stdout) is the kernel's own output, not the cell's.
+ * Not `cellContext.exit`: that switches the storage off for the whole process
+ * and on again in a `finally`, which an interrupt landing inside the call
+ * (termination skips `finally`) would skip, leaving every later timer and
+ * callback of every cell without its cell.
  */
 export function outsideCell<T>(call: () => T): T {
-  return cellContext.exit(call);
+  return cellContext.run(undefined, call);
 }
