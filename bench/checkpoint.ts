@@ -4,7 +4,8 @@
  * venv) on the same state. Prints a markdown table of medians.
  *
  *   npx tsx bench/checkpoint.ts            (BENCH_REPEATS=3, BENCH_SKIP_PYTHON=1 to leave Python out,
- *                                           BENCH_LAYOUT=zarr2 to measure plain zarr2 folders instead of the default OCDBT)
+ *                                           BENCH_LAYOUT=zarr2 to measure plain zarr2 folders instead of the default OCDBT,
+ *                                           BENCH_STATES=large or small for one of the two states)
  *
  * Goals: save_total and load_total >= 0.8x plain fs, ahead of Orbax;
  * save_blocking <= 10% of save_total.
@@ -23,6 +24,8 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const TOTAL_BYTES = 256 * 1024 * 1024;
 const LAYOUT = process.env.BENCH_LAYOUT as "zarr2" | "ocdbt" | undefined;
 type Kind = "large" | "small";
+const STATES = (process.env.BENCH_STATES ?? "large,small").split(",") as Kind[];
+for (const s of STATES) if (s !== "large" && s !== "small") throw new Error(`BENCH_STATES: "${s}" is not large or small`);
 
 function arraysFor(kind: Kind): Float32Array[] {
   const count = kind === "large" ? 4 : 10_000;
@@ -136,7 +139,7 @@ async function main(): Promise<void> {
       load === undefined ? "" : `${gbps(TOTAL_BYTES, load).toFixed(2)}${base ? ` (${(base.load / load).toFixed(2)}x)` : ""}`,
     ]);
   try {
-    for (const kind of ["large", "small"] as Kind[]) {
+    for (const kind of STATES) {
       const arrays = arraysFor(kind);
       const label = kind === "large" ? "4 x 64 MiB" : "10,000 x 26 KiB";
       const fsRuns = { nosync: [] as { save: number; load: number }[], fsync: [] as { save: number; load: number }[], device: [] as { save: number; load: number }[] };

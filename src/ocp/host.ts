@@ -1,13 +1,12 @@
 /**
  * Moving leaves between jax-js (or plain JS values) and host bytes in the
- * storage format's terms. Reads are async (`await x.data()` on a reference
- * taken at capture), so they work on every device and leave the caller's
- * array alive.
+ * storage format's terms. Reads are async, on a reference taken at capture,
+ * so they work on every device and leave the caller's array alive.
  */
 import * as jax from "@jax-js/jax";
-import { bytesInParts } from "../runtime/host-read.js";
+import { hostBytes } from "../runtime/host-bytes.js";
 import { ShapeDtypeStruct } from "../runtime/shape-dtype.js";
-import { decodeToTypedArray, encodeFromTypedArray, type DeferredArray, type HostArray, type LeafValue, type StoredDType } from "./format/index.js";
+import { decodeToTypedArray, encodeFromTypedArray, type DeferredArray, type FetchedBytes, type HostArray, type LeafValue, type StoredDType } from "./format/index.js";
 
 /**
  * The dtypes a jax-js array can be built with from host data. jax-js's
@@ -63,9 +62,6 @@ function describe(value: unknown): string {
   return value.constructor?.name ?? "object";
 }
 
-/** Parts of a streamed array: small enough to be reused by the allocator, large enough to keep system calls few. */
-const STREAM_PART_BYTES = 2 ** 20;
-
 /** A leaf captured for saving: its value is fixed when it is taken, its bytes are read later. */
 export interface LeafSnapshot {
   /** The leaf for the writer; an array's bytes are fetched when the writer gets to it. */
@@ -78,11 +74,11 @@ export interface LeafSnapshot {
  * Captures a leaf for saving; `name` is its path, for errors. A jax-js array
  * is immutable, so holding a reference to it (`.ref`) fixes its value as
  * firmly as a host copy would: the caller may go on training, update or
- * dispose its arrays at once, and the bytes are read by the background write:
- * whole (`await data()`), or in parts streamed to the file where the writer
- * stores them raw (runtime/host-read.ts). Copying 256 MiB out of jax-js
- * takes 0.3-1.5 s here, which would otherwise all be time save() holds the
- * caller. Typed arrays are mutable and are copied now.
+ * dispose its arrays at once, and the bytes are read by the background write
+ * (runtime/host-bytes.ts: large wasm arrays are lent in place, others
+ * copied). A copy of 256 MiB out of jax-js takes 0.3-1.5 s here, which would
+ * otherwise all be time save() holds the caller. Typed arrays are mutable and
+ * are copied now.
  */
 export function snapshotLeaf(leaf: unknown, name: string): LeafSnapshot {
   if (leaf instanceof jax.Array) {
@@ -90,32 +86,19 @@ export function snapshotLeaf(leaf: unknown, name: string): LeafSnapshot {
     const shape = [...leaf.shape];
     const held = leaf.ref;
     let done = false;
-    const take = (): void => {
+    const fetch = async (): Promise<FetchedBytes> => {
       if (done) throw new Error(`The snapshot of "${name}" was already read or released`);
       done = true;
+      const host = await hostBytes(held);
+      if (dtype !== "bool") return host;
+      // jax-js holds bool arrays as int32 (always copied); Orbax stores bool as one byte per element.
+      const ints = new Int32Array(host.bytes.buffer, host.bytes.byteOffset, host.bytes.byteLength / 4);
+      const bytes = encodeFromTypedArray(Uint8Array.from(ints, (v) => (v ? 1 : 0)), dtype, shape).bytes;
+      host.release();
+      return { bytes, release: () => undefined };
     };
-    // data() is the one public read that works on every device; it hands back a fresh copy that nobody else holds, used as it is.
-    const fetch = async (): Promise<Uint8Array> => {
-      take();
-      const data = await held.data();
-      // jax-js hands bool arrays back as Int32Array; Orbax stores bool as one byte per element.
-      if (dtype === "bool") return encodeFromTypedArray(Uint8Array.from(data as Int32Array, (v) => (v ? 1 : 0)), dtype, shape).bytes;
-      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    };
-    // bool is held as int32 and stored as one byte a value: it goes through fetch's conversion.
-    // The array passes to the reader only when the iteration starts: a write that fails before
-    // (opening its file) leaves it to release().
-    const stream =
-      dtype === "bool"
-        ? undefined
-        : (): AsyncIterable<Uint8Array> => ({
-            [Symbol.asyncIterator]: () => {
-              take();
-              return bytesInParts(held, STREAM_PART_BYTES);
-            },
-          });
     return {
-      value: () => ({ kind: "deferred", dtype, shape, fetch, ...(stream ? { stream } : {}) }),
+      value: () => ({ kind: "deferred", dtype, shape, fetch }),
       release: () => {
         if (!done) held.dispose();
         done = true;

@@ -28,40 +28,42 @@ describeEachDevice("ocp.StandardCheckpointer round trips", (device) => {
   beforeEach(() => (dir = scratchDir("std")));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("saves large arrays stored raw (streamed to disk in parts where the device allows) bit for bit, views included", async function () {
-    this.timeout(120_000);
-    const rows = 1024;
-    const base = np.arange(rows * 1536).astype(jax.DType.Float32).reshape([rows, 1536]).mul(0.5).sub(1000);
-    // 6 MiB each: above the 4 MiB at which an array gets a data file of its own.
-    const state = {
-      plain: base.ref,
-      transposed: np.transpose(base.ref),
-      sliced: base.ref.slice([0, rows], [0, 1536]).mul(-1),
-      ints: np.arange(rows * 1536).astype(jax.DType.Int32).reshape([1536, rows]),
-    };
-    base.dispose();
-    // Worked out here, without reading the arrays: a read would realize the views before the save does.
-    const cols = 1536;
-    const plain = (i: number, j: number) => (i * cols + j) * 0.5 - 1000;
-    const expected: Record<string, (k: number) => number> = {
-      plain: (k) => plain(Math.floor(k / cols), k % cols),
-      transposed: (k) => plain(k % rows, Math.floor(k / rows)),
-      sliced: (k) => -plain(Math.floor(k / cols), k % cols),
-      ints: (k) => k,
-    };
-    const ckptr = new ocp.StandardCheckpointer({ compression: "none" });
-    await ckptr.save(path.join(dir, "big"), state);
-    Object.values(state).forEach((x) => x.dispose());
-    const restored = (await ckptr.restore(path.join(dir, "big"))) as Record<string, jax.Array>;
-    for (const [name, want] of Object.entries(expected)) {
-      const got = await values(restored[name]);
-      assert.equal(got.length, rows * cols, name);
-      const wrong = got.findIndex((v, k) => v !== want(k));
-      assert.equal(wrong, -1, `${name} differs at ${wrong}: ${got[wrong]} instead of ${want(wrong)}`);
-      restored[name].dispose();
-    }
-    await ckptr.close();
-  });
+  for (const compression of ["none", "zstd"] as const) {
+    it(`saves large arrays (lent from device memory where the device allows) bit for bit with compression ${compression}, views included`, async function () {
+      this.timeout(120_000);
+      const rows = 1024;
+      const base = np.arange(rows * 1536).astype(jax.DType.Float32).reshape([rows, 1536]).mul(0.5).sub(1000);
+      // 6 MiB each: above the 4 MiB at which an array gets a data file of its own.
+      const state = {
+        plain: base.ref,
+        transposed: np.transpose(base.ref),
+        sliced: base.ref.slice([0, rows], [0, 1536]).mul(-1),
+        ints: np.arange(rows * 1536).astype(jax.DType.Int32).reshape([1536, rows]),
+      };
+      base.dispose();
+      // Worked out here, without reading the arrays: a read would realize the views before the save does.
+      const cols = 1536;
+      const plain = (i: number, j: number) => (i * cols + j) * 0.5 - 1000;
+      const expected: Record<string, (k: number) => number> = {
+        plain: (k) => plain(Math.floor(k / cols), k % cols),
+        transposed: (k) => plain(k % rows, Math.floor(k / rows)),
+        sliced: (k) => -plain(Math.floor(k / cols), k % cols),
+        ints: (k) => k,
+      };
+      const ckptr = new ocp.StandardCheckpointer({ compression });
+      await ckptr.save(path.join(dir, "big"), state);
+      Object.values(state).forEach((x) => x.dispose());
+      const restored = (await ckptr.restore(path.join(dir, "big"))) as Record<string, jax.Array>;
+      for (const [name, want] of Object.entries(expected)) {
+        const got = await values(restored[name]);
+        assert.equal(got.length, rows * cols, name);
+        const wrong = got.findIndex((v, k) => v !== want(k));
+        assert.equal(wrong, -1, `${name} differs at ${wrong}: ${got[wrong]} instead of ${want(wrong)}`);
+        restored[name].dispose();
+      }
+      await ckptr.close();
+    });
+  }
 
   it("saves every leaf kind in nested dicts, lists and pytree nodes and restores them with a template", async () => {
     const state = {

@@ -1,20 +1,25 @@
-/** Maps with at most `limit` calls in flight: thousands of leaves must not open thousands of files at once. */
+/**
+ * Maps with at most `limit` calls in flight: thousands of leaves must not
+ * open thousands of files at once. After a failure no new call starts, and
+ * the first error is thrown once the calls in flight have ended (they may be
+ * writing from memory the caller frees when this returns).
+ */
 export async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
-  let failed = false;
+  let failure: { error: unknown } | undefined;
   async function worker(): Promise<void> {
-    while (next < items.length && !failed) {
+    while (next < items.length && !failure) {
       const i = next++;
       try {
         results[i] = await fn(items[i], i);
-      } catch (e) {
-        failed = true; // stop starting new work; the first error is the one reported
-        throw e;
+      } catch (error) {
+        failure ??= { error };
       }
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
   return results;
 }
 

@@ -46,13 +46,13 @@ export interface DeferredArray {
   kind: "deferred";
   dtype: StoredDType;
   shape: number[];
-  fetch(): Promise<Uint8Array>;
-  /**
-   * The same bytes in parts, read as they are consumed; where given, a writer
-   * that stores the raw bytes uses it instead of `fetch()` (the whole array is
-   * then never in host memory at once). Either may be called, once.
-   */
-  stream?(): AsyncIterable<Uint8Array>;
+  /** The stored bytes, called once; they may be lent (a view of device memory) and stay valid until `release()`. */
+  fetch(): Promise<FetchedBytes>;
+}
+
+export interface FetchedBytes {
+  bytes: Uint8Array;
+  release(): void;
 }
 
 /** What writePyTree takes: a leaf value in hand, or an array fetched when its turn comes. */

@@ -8,7 +8,7 @@ import { OWN_FILE_BYTES, writeOcdbt, type OcdbtValue } from "./ocdbt/writer.js";
 import { pythonJsonDumps } from "./python-json.js";
 import { scalarToArray } from "./scalar.js";
 import { encodeTreeMetadata, type ValueType } from "./tree-metadata.js";
-import type { HostArray, LeafPath, LeafToWrite, StoredDType, WriteOptions } from "./types.js";
+import type { FetchedBytes, HostArray, LeafPath, LeafToWrite, StoredDType, WriteOptions } from "./types.js";
 import { zarrayJson } from "./zarr/v2.js";
 import { zstdCompress } from "./zstd.js";
 
@@ -30,8 +30,6 @@ interface ArrayToWrite {
   valueType: ValueType;
   /** The bytes: at hand, or fetched in turn with the other deferred arrays. */
   load(): Promise<HostArray>;
-  /** The raw bytes in parts, where the array can be read so and is stored uncompressed (used instead of `load`). */
-  stream?: () => AsyncIterable<Uint8Array>;
 }
 
 function validateLayout(dtype: StoredDType, shape: number[], what: string): void {
@@ -53,14 +51,23 @@ function validateBytes(array: HostArray, what: string): void {
  * `_sharding`, `array_metadatas/process_0`, `_strings.json` (when there are
  * string leaves), and one zarr v2 array per array or scalar leaf, as plain
  * folders (`layout: "zarr2"`) or inside an OCDBT database (`layout: "ocdbt"`).
- * Deferred arrays are fetched one at a time as the writer reaches them.
- * Resolves once every file is written and closed; fsync and commit are the
- * caller's.
+ * Deferred arrays are fetched one at a time as the writer reaches them, and
+ * the bytes they lend are released when writePyTree ends. Resolves once every
+ * file is written and closed; fsync and commit are the caller's.
  */
 export async function writePyTree(dir: string, leaves: LeafToWrite[], options: WriteOptions): Promise<{ bytesWritten: number }> {
   if (options.compression !== "zstd" && options.compression !== "none") throw new Error(`writePyTree: compression must be "zstd" or "none", got ${JSON.stringify(options.compression)}`);
   if (options.layout !== "zarr2" && options.layout !== "ocdbt") throw new Error(`writePyTree: layout must be "zarr2" or "ocdbt", got ${JSON.stringify(options.layout)}`);
 
+  const lent: FetchedBytes[] = [];
+  try {
+    return await writeLeaves(dir, leaves, options, lent);
+  } finally {
+    for (const fetched of lent) fetched.release();
+  }
+}
+
+async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOptions, lent: FetchedBytes[]): Promise<{ bytesWritten: number }> {
   const arrays: ArrayToWrite[] = [];
   const strings: Record<string, string> = {};
   const metadataLeaves: { path: LeafPath; valueType: ValueType; writeShape?: number[] }[] = [];
@@ -95,13 +102,14 @@ export async function writePyTree(dir: string, leaves: LeafToWrite[], options: W
         let fetched: Promise<HostArray> | undefined;
         load = () =>
           (fetched ??= inTurn(async () => {
-            const array = { dtype, shape, bytes: await v.fetch() };
+            const fetched = await v.fetch();
+            lent.push(fetched);
+            const array = { dtype, shape, bytes: fetched.bytes };
             validateBytes(array, what);
             return array;
           }));
       }
-      const stream = v.kind === "deferred" && v.stream && options.compression === "none" ? v.stream.bind(v) : undefined;
-      arrays.push({ name, path: leaf.path, dtype, shape, chunkShape: chooseChunkShape(shape, itemSize(dtype), maxChunkBytes), valueType: "jax.Array", load, stream });
+      arrays.push({ name, path: leaf.path, dtype, shape, chunkShape: chooseChunkShape(shape, itemSize(dtype), maxChunkBytes), valueType: "jax.Array", load });
       metadataLeaves.push({ path: leaf.path, valueType: "jax.Array", writeShape: shape });
     } else {
       throw new Error(`${what}: unknown leaf kind ${JSON.stringify((v as { kind?: unknown }).kind)}`);
@@ -147,14 +155,6 @@ export async function writePyTree(dir: string, leaves: LeafToWrite[], options: W
     for (const a of arrays) {
       values.push({ key: `${a.name}/.zarray`, bytes: new TextEncoder().encode(zarrayJson(a.dtype, a.shape, a.chunkShape, options.compression)) });
       if (chunkRawBytes(a) < OWN_FILE_BYTES) continue;
-      if (a.stream && chunkCount(a, a.chunkShape) === 1) {
-        // One chunk, stored raw: its file is the array's bytes as they are read, never whole in memory.
-        const key = `${a.name}/${chunkKey(a.shape, 0)}`;
-        const length = chunkRawBytes(a);
-        rawSizes.set(key, length);
-        values.push({ key, length, stream: a.stream });
-        continue;
-      }
       for (const i of chunkIndices(a)) {
         const key = `${a.name}/${chunkKey(a.shape, i)}`;
         values.push({ key, produce: () => encodeChunk(a, i, key) });

@@ -7,8 +7,15 @@ import { arrayOf, leafByName, rejection, scratch } from "./helpers.js";
 const MiB = 2 ** 20;
 const ramp = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.001 + seed));
 
-/** Deferred float32 leaves that record how many fetches run at once. */
-function deferredLeaves(arrays: Record<string, { data: Float32Array; shape: number[] }>, log: { running: number; most: number; order: string[] }): LeafToWrite[] {
+interface FetchLog {
+  running: number;
+  most: number;
+  order: string[];
+  released: string[];
+}
+
+/** Deferred float32 leaves that record how many fetches run at once, and what was released. */
+function deferredLeaves(arrays: Record<string, { data: Float32Array; shape: number[] }>, log: FetchLog): LeafToWrite[] {
   return Object.entries(arrays).map(([name, { data, shape }]) => ({
     path: { keys: [name], keyTypes: [2] },
     value: {
@@ -21,7 +28,7 @@ function deferredLeaves(arrays: Record<string, { data: Float32Array; shape: numb
         log.order.push(name);
         await new Promise((r) => setTimeout(r, 5));
         log.running--;
-        return new Uint8Array(data.buffer.slice(0));
+        return { bytes: new Uint8Array(data.buffer.slice(0)), release: () => log.released.push(name) };
       },
     },
   }));
@@ -41,12 +48,13 @@ describe("ocp/format: deferred arrays (fetched as the writer reaches them)", () 
             small: { data: ramp(3000, 2), shape: [1000, 3] },
             tiny: { data: Float32Array.of(1, 2, 3), shape: [3] },
           };
-          const log = { running: 0, most: 0, order: [] as string[] };
+          const log: FetchLog = { running: 0, most: 0, order: [], released: [] };
           // Flushing each data file as written is taken once per layout.
           const flush = (layout === "ocdbt") === (compression === "none");
           await writePyTree(dir, [...deferredLeaves(arrays, log), { path: { keys: ["s"], keyTypes: [2] }, value: { kind: "scalar", value: 7 } }], { layout, compression, flush });
           assert.equal(log.most, 1, "fetches overlapped");
           assert.deepEqual([...log.order].sort(), Object.keys(arrays).sort(), "each array fetched once");
+          assert.deepEqual([...log.released].sort(), Object.keys(arrays).sort(), "each fetched array released once");
           const read = await readPyTree(dir);
           for (const [name, { data, shape }] of Object.entries(arrays)) {
             const got = arrayOf(leafByName(read, name));
@@ -67,41 +75,24 @@ describe("ocp/format: deferred arrays (fetched as the writer reaches them)", () 
     }
   }
 
-  it("ocdbt, none: streams a big single-chunk array into its data file part by part, and fetches the rest", async () => {
+  it("keeps lent bytes until every file is written, and releases them when the write fails too", async () => {
     const { dir, cleanup } = await scratch();
     try {
-      const big = ramp(2 * MiB, 3);
-      const small = ramp(1000, 4);
-      const used: string[] = [];
-      const streamed = (name: string, data: Float32Array, shape: number[]): LeafToWrite => ({
-        path: { keys: [name], keyTypes: [2] },
-        value: {
-          kind: "deferred",
-          dtype: "float32",
-          shape,
-          fetch: async () => {
-            used.push(`${name}:fetch`);
-            return new Uint8Array(data.buffer.slice(0));
-          },
-          stream: async function* () {
-            used.push(`${name}:stream`);
-            const bytes = new Uint8Array(data.buffer);
-            for (let at = 0; at < bytes.length; at += 3 * MiB) yield bytes.slice(at, at + 3 * MiB);
-          },
-        },
-      });
-      await writePyTree(dir, [streamed("big", big, [2048, 1024]), streamed("small", small, [1000])], { layout: "ocdbt", compression: "none", flush: true });
-      assert.deepEqual(used.sort(), ["big:stream", "small:fetch"]);
-      const read = await readPyTree(dir);
-      assert.ok(Buffer.from(arrayOf(leafByName(read, "big")).bytes).equals(Buffer.from(big.buffer)), "bytes of big");
-      assert.ok(Buffer.from(arrayOf(leafByName(read, "small")).bytes).equals(Buffer.from(small.buffer)), "bytes of small");
+      const arrays = { a: { data: ramp(2 * MiB, 3), shape: [2 * MiB] }, b: { data: ramp(1000, 4), shape: [1000] } };
+      const log: FetchLog = { running: 0, most: 0, order: [], released: [] };
+      const writing = writePyTree(dir, deferredLeaves(arrays, log), { layout: "ocdbt", compression: "none" });
+      // The packed small array is written with the B+tree's data files, after both fetches: nothing may be released before.
+      while (log.order.length < 2) await new Promise((r) => setTimeout(r, 1));
+      assert.deepEqual(log.released, []);
+      await writing;
+      assert.deepEqual(log.released.sort(), ["a", "b"]);
 
-      // A stream that ends early is an error naming the value, not a short array on disk.
-      const short: LeafToWrite = {
-        path: { keys: ["w"], keyTypes: [2] },
-        value: { kind: "deferred", dtype: "float32", shape: [2 * MiB], fetch: async () => new Uint8Array(8 * MiB), stream: async function* () { yield new Uint8Array(5 * MiB); } },
-      };
-      assert.match(await rejection(() => writePyTree(join(dir, "short"), [short], { layout: "ocdbt", compression: "none" })), /value "w\/0" should be 8388608 bytes, its stream gave 5242880/);
+      // The second leaf's fetch fails: the first one's bytes still go back.
+      const failing = { ...log, order: [], released: [] as string[] };
+      const leaves = deferredLeaves({ a: arrays.a }, failing);
+      leaves.push({ path: { keys: ["z"], keyTypes: [2] }, value: { kind: "deferred", dtype: "float32", shape: [4], fetch: async () => Promise.reject(new Error("device lost")) } });
+      assert.match(await rejection(() => writePyTree(join(dir, "failed"), leaves, { layout: "zarr2", compression: "none" })), /device lost/);
+      assert.deepEqual(failing.released, ["a"]);
     } finally {
       await cleanup();
     }
@@ -110,11 +101,11 @@ describe("ocp/format: deferred arrays (fetched as the writer reaches them)", () 
   it("names the leaf when a fetch hands back the wrong number of bytes, or fails", async () => {
     const { dir, cleanup } = await scratch();
     try {
-      const short: LeafToWrite = { path: { keys: ["w"], keyTypes: [2] }, value: { kind: "deferred", dtype: "float32", shape: [4], fetch: async () => new Uint8Array(12) } };
+      const short: LeafToWrite = { path: { keys: ["w"], keyTypes: [2] }, value: { kind: "deferred", dtype: "float32", shape: [4], fetch: async () => ({ bytes: new Uint8Array(12), release: () => undefined }) } };
       assert.match(await rejection(() => writePyTree(join(dir, "a"), [short], { layout: "ocdbt", compression: "none" })), /leaf \["w"\]: float32\[4\] needs 16 bytes, got 12/);
       const failing: LeafToWrite = { path: { keys: ["v"], keyTypes: [2] }, value: { kind: "deferred", dtype: "float32", shape: [4], fetch: async () => Promise.reject(new Error("device lost")) } };
       assert.match(await rejection(() => writePyTree(join(dir, "b"), [failing], { layout: "zarr2", compression: "zstd" })), /device lost/);
-      const badShape: LeafToWrite = { path: { keys: ["u"], keyTypes: [2] }, value: { kind: "deferred", dtype: "float32", shape: [-1], fetch: async () => new Uint8Array(0) } };
+      const badShape: LeafToWrite = { path: { keys: ["u"], keyTypes: [2] }, value: { kind: "deferred", dtype: "float32", shape: [-1], fetch: async () => ({ bytes: new Uint8Array(0), release: () => undefined }) } };
       assert.match(await rejection(() => writePyTree(join(dir, "c"), [badShape], { layout: "zarr2", compression: "none" })), /leaf \["u"\]: invalid shape \[-1\]/);
     } finally {
       await cleanup();

@@ -116,7 +116,7 @@ describe("ocp/format: against the real Python Orbax", function () {
     const n = 2 ** 20; // 4 MiB of float32: its own data file
     const deferred = (name: string, data: Float32Array): LeafToWrite => ({
       path: { keys: [name], keyTypes: [2] },
-      value: { kind: "deferred", dtype: "float32", shape: [1024, data.length / 1024], fetch: async () => new Uint8Array(data.buffer) },
+      value: { kind: "deferred", dtype: "float32", shape: [1024, data.length / 1024], fetch: async () => ({ bytes: new Uint8Array(data.buffer), release: () => undefined }) },
     });
     await writePyTree(dir, [deferred("ramp", Float32Array.from({ length: n }, (_, i) => i % 97)), deferred("zeros", new Float32Array(n))], { layout: "ocdbt", compression: "zstd" });
     const { stdout } = await run(python, [INTEROP, "restore", dir], { maxBuffer: 1 << 27 });

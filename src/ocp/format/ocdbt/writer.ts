@@ -26,23 +26,12 @@ const TARGET_DATA_FILE_BYTES = 64 * 2 ** 20;
 /** Values this large gain nothing from packing: each gets a file of its own, so large arrays are written in parallel. */
 export const OWN_FILE_BYTES = 4 * 2 ** 20;
 
-/**
- * A value in hand; one produced when its own data file is written (so
- * producing the next overlaps writing this one); or one streamed into its
- * file part by part, `length` bytes in all.
- */
-export type OcdbtValue =
-  | { key: string; bytes: Uint8Array }
-  | { key: string; produce(): Promise<Uint8Array> }
-  | { key: string; length: number; stream(): AsyncIterable<Uint8Array> };
+/** A value in hand, or one produced when its own data file is written (so producing the next overlaps writing this one). */
+export type OcdbtValue = { key: string; bytes: Uint8Array } | { key: string; produce(): Promise<Uint8Array> };
 type ValueInHand = { key: string; bytes: Uint8Array };
-type StreamedValue = Extract<OcdbtValue, { stream(): AsyncIterable<Uint8Array> }>;
 
-/** A data file: values in hand packed together, one produced value, or one streamed value. */
-type DataFile =
-  | { path: string; values: ValueInHand[] }
-  | { path: string; produced: { key: string; produce(): Promise<Uint8Array> } }
-  | { path: string; streamed: StreamedValue };
+/** A data file: values in hand packed together, or one produced value. */
+type DataFile = { path: string; values: ValueInHand[] } | { path: string; produced: { key: string; produce(): Promise<Uint8Array> } };
 
 /** Groups small values in order into data files of at most the target size; large and produced values get a file each. */
 function planDataFiles(values: OcdbtValue[]): DataFile[] {
@@ -52,10 +41,6 @@ function planDataFiles(values: OcdbtValue[]): DataFile[] {
   for (const v of values) {
     if ("produce" in v) {
       files.push({ path: newDataFileName(), produced: v });
-      continue;
-    }
-    if ("stream" in v) {
-      files.push({ path: newDataFileName(), streamed: v });
       continue;
     }
     if (v.bytes.length <= MAX_INLINE_VALUE_BYTES) continue;
@@ -74,8 +59,8 @@ function planDataFiles(values: OcdbtValue[]): DataFile[] {
   return files;
 }
 
-/** Writes the parts back to back without first copying them into one buffer; with `flush`, to the disk. Returns the bytes written. */
-async function writeParts(path: string, parts: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, flush: boolean): Promise<number> {
+/** Writes the parts back to back without first copying them into one buffer; with `flush`, to the disk. */
+async function writeParts(path: string, parts: Uint8Array[], flush: boolean): Promise<void> {
   let handle;
   try {
     handle = await open(path, "w");
@@ -84,7 +69,7 @@ async function writeParts(path: string, parts: Iterable<Uint8Array> | AsyncItera
   }
   try {
     let position = 0;
-    for await (const part of parts) {
+    for (const part of parts) {
       let done = 0;
       while (done < part.length) {
         const { bytesWritten } = await handle.write(part, done, part.length - done, position + done);
@@ -93,7 +78,6 @@ async function writeParts(path: string, parts: Iterable<Uint8Array> | AsyncItera
       position += part.length;
     }
     if (flush) await handle.sync();
-    return position;
   } catch (e) {
     throw writeError(path, e);
   } finally {
@@ -120,21 +104,9 @@ export async function writeOcdbt(dir: string, values: OcdbtValue[], options: { o
   const location = new Map<string, { fileIndex: number; offset: number; length: number }>();
   const inline = new Map<string, Uint8Array>();
   for (const { value } of sorted) if ("bytes" in value && value.bytes.length <= MAX_INLINE_VALUE_BYTES) inline.set(value.key, value.bytes);
-  for (const { value } of sorted) {
-    if ("stream" in value && value.length <= MAX_INLINE_VALUE_BYTES) throw new Error(`OCDBT write to ${dir}: streamed value ${JSON.stringify(value.key)} is small enough to go inline; pass its bytes`);
-  }
 
   let written = 0;
   await mapWithLimit(dataFiles, PARALLEL_FILES, async (f, fileIndex) => {
-    if ("streamed" in f) {
-      const { key, length } = f.streamed;
-      const got = await writeParts(join(dir, f.path), f.streamed.stream(), flush);
-      if (got !== length) throw new Error(`OCDBT write to ${dir}: value ${JSON.stringify(key)} should be ${length} bytes, its stream gave ${got}`);
-      location.set(key, { fileIndex, offset: 0, length });
-      onValueWritten?.(key);
-      written += length;
-      return;
-    }
     let parts: ValueInHand[];
     if ("produced" in f) {
       const bytes = await f.produced.produce();
