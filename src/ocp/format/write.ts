@@ -102,9 +102,9 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
         let fetched: Promise<HostArray> | undefined;
         load = () =>
           (fetched ??= inTurn(async () => {
-            const fetched = await v.fetch();
-            lent.push(fetched);
-            const array = { dtype, shape, bytes: fetched.bytes };
+            const host = await v.fetch();
+            lent.push(host);
+            const array = { dtype, shape, bytes: host.bytes };
             validateBytes(array, what);
             return array;
           }));
