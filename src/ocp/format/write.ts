@@ -52,22 +52,24 @@ function validateBytes(array: HostArray, what: string): void {
  * string leaves), and one zarr v2 array per array or scalar leaf, as plain
  * folders (`layout: "zarr2"`) or inside an OCDBT database (`layout: "ocdbt"`).
  * Deferred arrays are fetched one at a time as the writer reaches them, and
- * the bytes they lend are released when writePyTree ends. Resolves once every
- * file is written and closed; fsync and commit are the caller's.
+ * the bytes they lend are released once all of the array's chunks are
+ * written (or when writePyTree fails). Resolves once every file is written
+ * and closed; fsync and commit are the caller's.
  */
 export async function writePyTree(dir: string, leaves: LeafToWrite[], options: WriteOptions): Promise<{ bytesWritten: number }> {
   if (options.compression !== "zstd" && options.compression !== "none") throw new Error(`writePyTree: compression must be "zstd" or "none", got ${JSON.stringify(options.compression)}`);
   if (options.layout !== "zarr2" && options.layout !== "ocdbt") throw new Error(`writePyTree: layout must be "zarr2" or "ocdbt", got ${JSON.stringify(options.layout)}`);
 
-  const lent: FetchedBytes[] = [];
+  const lent = new Map<string, FetchedBytes>();
   try {
     return await writeLeaves(dir, leaves, options, lent);
   } finally {
-    for (const fetched of lent) fetched.release();
+    for (const fetched of lent.values()) fetched.release();
   }
 }
 
-async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOptions, lent: FetchedBytes[]): Promise<{ bytesWritten: number }> {
+/** `lent` holds the fetched bytes of each array (by stored name) until its last chunk is written. */
+async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOptions, lent: Map<string, FetchedBytes>): Promise<{ bytesWritten: number }> {
   const arrays: ArrayToWrite[] = [];
   const strings: Record<string, string> = {};
   const metadataLeaves: { path: LeafPath; valueType: ValueType; writeShape?: number[] }[] = [];
@@ -103,7 +105,7 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
         load = () =>
           (fetched ??= inTurn(async () => {
             const host = await v.fetch();
-            lent.push(host);
+            lent.set(name, host);
             const array = { dtype, shape, bytes: host.bytes };
             validateBytes(array, what);
             return array;
@@ -125,6 +127,14 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
   };
   const encode = (raw: Uint8Array) => (options.compression === "zstd" ? zstdCompress(raw, 1) : Promise.resolve(raw));
   const chunkIndices = (a: ArrayToWrite) => Array.from({ length: chunkCount(a, a.chunkShape) }, (_, i) => i);
+  const chunksLeft = new Map(arrays.map((a) => [a.name, chunkCount(a, a.chunkShape)]));
+  const chunkWritten = (name: string) => {
+    const left = chunksLeft.get(name)! - 1;
+    chunksLeft.set(name, left);
+    if (left > 0) return;
+    lent.get(name)?.release();
+    lent.delete(name);
+  };
   let bytesWritten = 0;
   const put = async (path: string, data: Uint8Array | string, flush = false) => {
     await writeFileNamed(path, data, flush);
@@ -140,16 +150,19 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
         const raw = chunkBytes(array, a.chunkShape, i);
         await put(join(dir, a.name, chunkKey(a.shape, i)), await encode(raw), options.flush);
         progress(raw.length);
+        chunkWritten(a.name);
       });
     });
   } else {
     // Chunks big enough for a data file of their own are fetched and encoded as their file is written; smaller ones are packed, so they are made first.
     const chunkRawBytes = (a: ArrayToWrite) => elementCount(a.chunkShape) * itemSize(a.dtype);
     const rawSizes = new Map<string, number>();
+    const arrayOfChunk = new Map<string, string>();
     const values: OcdbtValue[] = [];
     const encodeChunk = async (a: ArrayToWrite, i: number, key: string) => {
       const raw = chunkBytes(await a.load(), a.chunkShape, i);
       rawSizes.set(key, raw.length);
+      arrayOfChunk.set(key, a.name);
       return encode(raw);
     };
     for (const a of arrays) {
@@ -162,7 +175,12 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
     }
     const small = arrays.filter((a) => chunkRawBytes(a) < OWN_FILE_BYTES).flatMap((a) => chunkIndices(a).map((i) => ({ a, i, key: `${a.name}/${chunkKey(a.shape, i)}` })));
     values.push(...(await mapWithLimit(small, PARALLEL_FILES, async ({ a, i, key }) => ({ key, bytes: await encodeChunk(a, i, key) }))));
-    bytesWritten += await writeOcdbt(dir, values, { onValueWritten: (key) => progress(rawSizes.get(key) ?? 0), flush: options.flush });
+    const onValueWritten = (key: string) => {
+      progress(rawSizes.get(key) ?? 0);
+      const name = arrayOfChunk.get(key);
+      if (name !== undefined) chunkWritten(name);
+    };
+    bytesWritten += await writeOcdbt(dir, values, { onValueWritten, flush: options.flush });
   }
 
   const jaxArrays = arrays.filter((a) => a.valueType === "jax.Array");

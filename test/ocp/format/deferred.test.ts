@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { type LeafToWrite, readPyTree, writePyTree } from "../../../src/ocp/format/index.js";
+import { type DeferredArray, type LeafToWrite, readPyTree, writePyTree } from "../../../src/ocp/format/index.js";
 import { arrayOf, leafByName, rejection, scratch } from "./helpers.js";
 
 const MiB = 2 ** 20;
@@ -14,7 +14,11 @@ interface FetchLog {
   released: string[];
 }
 
-/** Deferred float32 leaves that record how many fetches run at once, and what was released. */
+/**
+ * Deferred float32 leaves that record how many fetches run at once, and what
+ * was released. Released bytes are overwritten at once, as memory given back
+ * would be reused: a writer that still used them would store garbage.
+ */
 function deferredLeaves(arrays: Record<string, { data: Float32Array; shape: number[] }>, log: FetchLog): LeafToWrite[] {
   return Object.entries(arrays).map(([name, { data, shape }]) => ({
     path: { keys: [name], keyTypes: [2] },
@@ -28,7 +32,12 @@ function deferredLeaves(arrays: Record<string, { data: Float32Array; shape: numb
         log.order.push(name);
         await new Promise((r) => setTimeout(r, 5));
         log.running--;
-        return { bytes: new Uint8Array(data.buffer.slice(0)), release: () => log.released.push(name) };
+        const bytes = new Uint8Array(data.buffer.slice(0));
+        const release = () => {
+          bytes.fill(0xee);
+          log.released.push(name);
+        };
+        return { bytes, release };
       },
     },
   }));
@@ -75,28 +84,56 @@ describe("ocp/format: deferred arrays (fetched as the writer reaches them)", () 
     }
   }
 
-  it("keeps lent bytes until every file is written, and releases them when the write fails too", async () => {
+  it("gives fetched bytes back when the write fails", async () => {
     const { dir, cleanup } = await scratch();
     try {
-      const arrays = { a: { data: ramp(2 * MiB, 3), shape: [2 * MiB] }, b: { data: ramp(1000, 4), shape: [1000] } };
+      // The second leaf's fetch fails: the first one's bytes still go back (both are packed under OCDBT, so fetched in order).
       const log: FetchLog = { running: 0, most: 0, order: [], released: [] };
-      const writing = writePyTree(dir, deferredLeaves(arrays, log), { layout: "ocdbt", compression: "none" });
-      // The packed small array is written with the B+tree's data files, after both fetches: nothing may be released before.
-      while (log.order.length < 2) await new Promise((r) => setTimeout(r, 1));
-      assert.deepEqual(log.released, []);
-      await writing;
-      assert.deepEqual(log.released.sort(), ["a", "b"]);
-
-      // The second leaf's fetch fails: the first one's bytes still go back.
-      const failing = { ...log, order: [], released: [] as string[] };
-      const leaves = deferredLeaves({ a: arrays.a }, failing);
+      const leaves = deferredLeaves({ a: { data: ramp(MiB / 2, 3), shape: [MiB / 2] } }, log);
       leaves.push({ path: { keys: ["z"], keyTypes: [2] }, value: { kind: "deferred", dtype: "float32", shape: [4], fetch: async () => Promise.reject(new Error("device lost")) } });
-      assert.match(await rejection(() => writePyTree(join(dir, "failed"), leaves, { layout: "zarr2", compression: "none" })), /device lost/);
-      assert.deepEqual(failing.released, ["a"]);
+      for (const layout of ["zarr2", "ocdbt"] as const) {
+        log.released = [];
+        assert.match(await rejection(() => writePyTree(join(dir, layout), leaves, { layout, compression: "none" })), /device lost/);
+        assert.deepEqual(log.released, ["a"], layout);
+      }
     } finally {
       await cleanup();
     }
   });
+
+  for (const layout of ["ocdbt", "zarr2"] as const) {
+    it(`${layout}: gives an array's bytes back once its chunks are written, before the rest of the write ends`, async () => {
+      const { dir, cleanup } = await scratch();
+      try {
+        // 4 MiB each: a data file of its own under OCDBT, written as soon as the array is fetched.
+        const arrays = { a: { data: ramp(MiB, 5), shape: [MiB] }, b: { data: ramp(MiB, 6), shape: [MiB] } };
+        const log: FetchLog = { running: 0, most: 0, order: [], released: [] };
+        const leaves = deferredLeaves(arrays, log);
+        // Fetches run one at a time (in an order the layout decides): the second waits up to 5 s
+        // for the first one's bytes to come back, which they do only if released early.
+        let releasedBeforeSecond = false;
+        for (const leaf of leaves) {
+          const value = leaf.value as DeferredArray;
+          const fetch = value.fetch;
+          value.fetch = async () => {
+            const first = log.order[0];
+            if (first !== undefined) {
+              for (const start = Date.now(); !log.released.includes(first) && Date.now() - start < 5000; ) await new Promise((r) => setTimeout(r, 5));
+              releasedBeforeSecond = log.released.includes(first);
+            }
+            return fetch();
+          };
+        }
+        await writePyTree(dir, leaves, { layout, compression: "none", flush: true });
+        assert.ok(releasedBeforeSecond, "the first array was released only at the end");
+        assert.deepEqual(log.released.sort(), ["a", "b"]);
+        const read = await readPyTree(dir);
+        assert.ok(Buffer.from(arrayOf(leafByName(read, "b")).bytes).equals(Buffer.from(arrays.b.data.buffer)), "bytes of b");
+      } finally {
+        await cleanup();
+      }
+    });
+  }
 
   it("names the leaf when a fetch hands back the wrong number of bytes, or fails", async () => {
     const { dir, cleanup } = await scratch();
