@@ -43,6 +43,16 @@ async function timeIt(fn: () => Promise<void>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/**
+ * Lets the disk finish what earlier steps left it (writeback, and the discards
+ * of deleted files on a filesystem mounted with `discard`), so each timed
+ * save starts on a quiet disk instead of paying for the one before it.
+ */
+async function quietDisk(): Promise<void> {
+  execFileSync("sync");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
 /** Waits until the arrays are computed, keeping them (blockUntilReady hands back the references it was given). */
 async function settle(arrays: jax.Array[]): Promise<void> {
   const ready = await jax.blockUntilReady(arrays.map((x) => x.ref));
@@ -51,6 +61,7 @@ async function settle(arrays: jax.Array[]): Promise<void> {
 
 async function plainFs(dir: string, arrays: Float32Array[], fsync: boolean): Promise<{ save: number; load: number }> {
   await fsp.mkdir(dir, { recursive: true });
+  await quietDisk();
   const save = await timeIt(async () => {
     await Promise.all(
       arrays.map(async (a, i) => {
@@ -74,6 +85,7 @@ async function tsnnx(dir: string, arrays: Float32Array[], compression: "none" | 
   await settle(Object.values(state));
   const template = Object.fromEntries(arrays.map((a, i) => [`p${i}`, new ShapeDtypeStruct([a.length], jax.DType.Float32)]));
   const mngr = new ocp.CheckpointManager(dir, { compression, ...(LAYOUT ? { layout: LAYOUT } : {}) });
+  await quietDisk();
   const t0 = performance.now();
   await mngr.save(0, { args: ocp.args.StandardSave(state) });
   const blocking = (performance.now() - t0) / 1000;

@@ -3,6 +3,7 @@
   bench_orbax.py DIR SHAPE_KIND REPEATS   SHAPE_KIND: large (4 x 64 MiB) or small (10,000 arrays)
 """
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -23,6 +24,12 @@ def state(kind):
     return {f"p{a}": jnp.asarray(np.sin(base + a).astype(np.float32)) for a in range(count)}
 
 
+def quiet_disk():
+    # As bench/checkpoint.ts does: each timed save starts once the disk has finished the previous step's work.
+    os.sync()
+    time.sleep(0.3)
+
+
 def main(out, kind, repeats):
     tree = state(kind)
     jax.block_until_ready(tree)
@@ -30,6 +37,7 @@ def main(out, kind, repeats):
     rows = {"std_blocking": [], "std_total": [], "std_load": [], "mgr_blocking": [], "mgr_total": []}
     for r in range(repeats):
         path = f"{out}/std{r}"
+        quiet_disk()
         t0 = time.perf_counter()
         ckptr = ocp.StandardCheckpointer()
         ckptr.save(path, tree)
@@ -45,6 +53,7 @@ def main(out, kind, repeats):
         del restored
         shutil.rmtree(path)
         mngr = ocp.CheckpointManager(f"{out}/mgr{r}")
+        quiet_disk()
         t0 = time.perf_counter()
         mngr.save(0, args=ocp.args.StandardSave(tree))
         t1 = time.perf_counter()
