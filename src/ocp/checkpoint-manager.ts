@@ -14,6 +14,7 @@ import { readPyTreeMetadata, type LeafMetadata } from "./format/index.js";
 import type { ItemRestoreArgs, RestoreArgs, Restored, SaveArgs, TemplateRestoreArgs } from "./args.js";
 import { commitDir, findInterruptedReplaceSync, makeTmpDir, recoverReplacesInSync, REPLACED_SUFFIX, removeTmpDirsSync, TMP_MARKER } from "./atomic.js";
 import { BackgroundWork } from "./background.js";
+import { mapWithLimit } from "./format/concurrency.js";
 import { readCheckpointMetadataSync, readJsonSync, readSaveRecordSync, writeCheckpointMetadata, writeSaveRecord, type SaveRecord } from "./checkpoint-metadata.js";
 import { CheckpointError, StepAlreadyExistsError } from "./errors.js";
 import { isJsonItem, METRICS_FILE, releaseItem, requireDir, restoreItem, stageItem, writeItem, type StagedItem } from "./items.js";
@@ -223,7 +224,8 @@ export class CheckpointManager {
       try {
         const finalDir = this.stepPath(step);
         const tmp = await makeTmpDir(finalDir);
-        const sizes = await Promise.all(staged.map(([name, item]) => writeItem(path.join(tmp, name), item, finalDir, this.options)));
+        // All at once; on a failure the others are waited for, so none writes on into a folder a later save of this step reuses.
+        const sizes = await mapWithLimit(staged, staged.length, ([name, item]) => writeItem(path.join(tmp, name), item, finalDir, this.options));
         const commitTime = Date.now();
         await writeCheckpointMetadata(tmp, {
           itemHandlers: Object.fromEntries(staged.map(([name, item]) => [name, item.handler])),
