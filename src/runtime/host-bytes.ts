@@ -28,7 +28,7 @@ export async function hostBytes(owned: jax.Array): Promise<HostBytes> {
   let lent = false;
   try {
     const width = BYTES_PER_ELEMENT[owned.dtype];
-    const byteLength = owned.shape.reduce((a, b) => a * b, 1) * (width ?? 0);
+    const byteLength = owned.size * (width ?? 0);
     if (owned.device === "wasm" && byteLength >= BORROW_MIN_BYTES) {
       const view = await borrowWasmBytes(owned, byteLength);
       if (view) {

@@ -52,7 +52,6 @@ const ADDRESS_EXECUTABLE = { source: {}, data: { sync: true, program: { kernelHa
 /** Bytes compared at each end of a view before it is handed out. */
 const CHECKED_BYTES = 64;
 
-let backendLookup: Promise<WasmBackend | undefined> | undefined;
 /** The device's memory once found; "unavailable" where it is unshared or cannot be found. */
 let memoryFound: WebAssembly.Memory | "unavailable" | undefined;
 
@@ -116,7 +115,7 @@ export async function borrowWasmBytes(array: jax.Array, byteLength: number): Pro
   await array.blockUntilReady();
   if (memoryFound === "unavailable") return undefined;
   try {
-    const backend = await (backendLookup ??= wasmBackend());
+    const backend = await wasmBackend();
     if (!backend) return undefined;
     // Waits for work still running on the device's threads (the kernel below runs on this one).
     await backend.read(slot, 0, 0);

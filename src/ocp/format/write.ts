@@ -156,13 +156,12 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
   } else {
     // Chunks big enough for a data file of their own are fetched and encoded as their file is written; smaller ones are packed, so they are made first.
     const chunkRawBytes = (a: ArrayToWrite) => elementCount(a.chunkShape) * itemSize(a.dtype);
-    const rawSizes = new Map<string, number>();
-    const arrayOfChunk = new Map<string, string>();
+    /** Each chunk's array and raw size, for progress and for giving the array's bytes back. */
+    const chunks = new Map<string, { array: string; rawBytes: number }>();
     const values: OcdbtValue[] = [];
     const encodeChunk = async (a: ArrayToWrite, i: number, key: string) => {
       const raw = chunkBytes(await a.load(), a.chunkShape, i);
-      rawSizes.set(key, raw.length);
-      arrayOfChunk.set(key, a.name);
+      chunks.set(key, { array: a.name, rawBytes: raw.length });
       return encode(raw);
     };
     for (const a of arrays) {
@@ -176,9 +175,9 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
     const small = arrays.filter((a) => chunkRawBytes(a) < OWN_FILE_BYTES).flatMap((a) => chunkIndices(a).map((i) => ({ a, i, key: `${a.name}/${chunkKey(a.shape, i)}` })));
     values.push(...(await mapWithLimit(small, PARALLEL_FILES, async ({ a, i, key }) => ({ key, bytes: await encodeChunk(a, i, key) }))));
     const onValueWritten = (key: string) => {
-      progress(rawSizes.get(key) ?? 0);
-      const name = arrayOfChunk.get(key);
-      if (name !== undefined) chunkWritten(name);
+      const chunk = chunks.get(key);
+      progress(chunk?.rawBytes ?? 0);
+      if (chunk !== undefined) chunkWritten(chunk.array);
     };
     bytesWritten += await writeOcdbt(dir, values, { onValueWritten, flush: options.flush });
   }
