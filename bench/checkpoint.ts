@@ -3,7 +3,8 @@
  * many files (with and without fsync), and against Python Orbax (from the test
  * venv) on the same state. Prints a markdown table of medians.
  *
- *   npx tsx bench/checkpoint.ts            (BENCH_REPEATS=3, BENCH_SKIP_PYTHON=1 to leave Python out,
+ *   npx tsx bench/checkpoint.ts            (after npm run build, which compiles the libzstd shim;
+ *                                           BENCH_REPEATS=3, BENCH_SKIP_PYTHON=1 to leave Python out,
  *                                           BENCH_LAYOUT=zarr2 to measure plain zarr2 folders instead of the default OCDBT,
  *                                           BENCH_STATES=large or small for one of the two states)
  *
@@ -18,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import * as jax from "@jax-js/jax";
 import * as ocp from "../src/ocp/index.js";
+import { zstdEngine } from "../src/ocp/format/zstd.js";
 import { ShapeDtypeStruct } from "../src/runtime/shape-dtype.js";
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
@@ -171,7 +173,7 @@ async function main(): Promise<void> {
       row(label, "jax-js device transfers alone (data() / array())", undefined, med(fsRuns.device).save, med(fsRuns.device).load, fsync);
       for (const c of ["none", "zstd"] as const) {
         const runs = ours[c];
-        row(label, `tsnnx CheckpointManager${LAYOUT ? ` (${LAYOUT})` : ""}, ${c}`, median(runs.map((x) => x.blocking)), median(runs.map((x) => x.total)), median(runs.map((x) => x.load)), fsync);
+        row(label, `tsnnx CheckpointManager${LAYOUT ? ` (${LAYOUT})` : ""}, ${c === "zstd" ? `zstd (${zstdEngine})` : c}`, median(runs.map((x) => x.blocking)), median(runs.map((x) => x.total)), median(runs.map((x) => x.load)), fsync);
       }
       const py = pythonOrbax(path.join(root, "py"), kind);
       if (py) {

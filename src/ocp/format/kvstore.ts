@@ -4,8 +4,12 @@ import { fileError } from "./file-errors.js";
 
 /** Read access to the keys of a zarr hierarchy: plain files, or entries of an OCDBT database. */
 export interface KeyValueSource {
-  /** The bytes stored under `key`, or undefined when there are none. */
-  get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * The bytes stored under `key`, or undefined when there are none. With
+   * `scratch`, a value read from disk that fits is read into it (the result
+   * is then a view of `scratch`, valid until the caller reuses it).
+   */
+  get(key: string, scratch?: Uint8Array): Promise<Uint8Array | undefined>;
   /** Names `key` in error messages: the file, or the database and the entry. */
   describe(key: string): string;
 }
@@ -23,7 +27,8 @@ export async function readFileIfPresent(path: string): Promise<Uint8Array | unde
   }
 }
 
-export async function readFileRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+/** Reads `length` bytes at `offset`, into `scratch` when it is large enough (a view of it is returned), else into fresh memory. */
+export async function readFileRange(path: string, offset: number, length: number, scratch?: Uint8Array): Promise<Uint8Array> {
   let handle;
   try {
     handle = await open(path, "r");
@@ -31,7 +36,7 @@ export async function readFileRange(path: string, offset: number, length: number
     throw fileError(path, e);
   }
   try {
-    const out = new Uint8Array(length);
+    const out = scratch && scratch.length >= length ? scratch.subarray(0, length) : new Uint8Array(length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await handle.read(out, done, length - done, offset + done);

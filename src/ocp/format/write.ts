@@ -10,12 +10,10 @@ import { scalarToArray } from "./scalar.js";
 import { encodeTreeMetadata, type ValueType } from "./tree-metadata.js";
 import type { FetchedBytes, HostArray, LeafPath, LeafToWrite, StoredDType, WriteOptions } from "./types.js";
 import { zarrayJson } from "./zarr/v2.js";
-import { zstdCompress } from "./zstd.js";
+import { type CompressedBytes, reusingZstdCompressor, zstdChunkBytes } from "./zstd.js";
 
 /** Orbax caps a chunk at its OCDBT target data file size (2 GiB); larger arrays are chunked along the first axis. */
 const MAX_CHUNK_BYTES = 2 ** 31;
-/** zstd runs in 32-bit wasm, which must hold a chunk and its compressed copy at once: compressed chunks stay smaller. */
-const MAX_ZSTD_CHUNK_BYTES = 2 ** 28;
 const PARALLEL_FILES = 16;
 /** Chunks of one array in flight at once (arrays are PARALLEL_FILES at once too). */
 const PARALLEL_CHUNKS = 4;
@@ -75,7 +73,7 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
   const metadataLeaves: { path: LeafPath; valueType: ValueType; writeShape?: number[] }[] = [];
   const names = new Map<string, LeafPath>();
   const inTurn = oneAtATime();
-  const maxChunkBytes = options.compression === "zstd" ? MAX_ZSTD_CHUNK_BYTES : MAX_CHUNK_BYTES;
+  const maxChunkBytes = options.compression === "zstd" ? zstdChunkBytes : MAX_CHUNK_BYTES;
   for (const leaf of leaves) {
     validateLeafPath(leaf.path);
     const name = paramName(leaf.path);
@@ -125,7 +123,8 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
     done += n;
     options.onProgress?.(done, total);
   };
-  const encode = (raw: Uint8Array) => (options.compression === "zstd" ? zstdCompress(raw, 1) : Promise.resolve(raw));
+  const compressor = reusingZstdCompressor(1);
+  const encode = async (raw: Uint8Array): Promise<CompressedBytes> => (options.compression === "zstd" ? compressor.compress(raw) : { bytes: raw, release: () => undefined });
   const chunkIndices = (a: ArrayToWrite) => Array.from({ length: chunkCount(a, a.chunkShape) }, (_, i) => i);
   const chunksLeft = new Map(arrays.map((a) => [a.name, chunkCount(a, a.chunkShape)]));
   const chunkWritten = (name: string) => {
@@ -148,28 +147,34 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
       const array = await a.load();
       await mapWithLimit(chunkIndices(a), PARALLEL_CHUNKS, async (i) => {
         const raw = chunkBytes(array, a.chunkShape, i);
-        await put(join(dir, a.name, chunkKey(a.shape, i)), await encode(raw), options.flush);
+        const encoded = await encode(raw);
+        try {
+          await put(join(dir, a.name, chunkKey(a.shape, i)), encoded.bytes, options.flush);
+        } finally {
+          encoded.release();
+        }
         progress(raw.length);
         chunkWritten(a.name);
       });
     });
   } else {
-    // Chunks big enough for a data file of their own are fetched and encoded as their file is written; smaller ones are packed, so they are made first.
+    // Chunks of OWN_FILE_BYTES or more are fetched and encoded as they are written, each array's into one data file; smaller ones are packed, so they are made first.
     const chunkRawBytes = (a: ArrayToWrite) => elementCount(a.chunkShape) * itemSize(a.dtype);
-    /** Each chunk's array and raw size, for progress and for giving the array's bytes back. */
-    const chunks = new Map<string, { array: string; rawBytes: number }>();
+    /** Each encoded chunk's array and raw size (for progress and for giving the array's bytes back) and its encoded bytes' release. */
+    const chunks = new Map<string, { array: string; rawBytes: number; release(): void }>();
     const values: OcdbtValue[] = [];
     const encodeChunk = async (a: ArrayToWrite, i: number, key: string) => {
       const raw = chunkBytes(await a.load(), a.chunkShape, i);
-      chunks.set(key, { array: a.name, rawBytes: raw.length });
-      return encode(raw);
+      const encoded = await encode(raw);
+      chunks.set(key, { array: a.name, rawBytes: raw.length, release: encoded.release });
+      return encoded.bytes;
     };
     for (const a of arrays) {
       values.push({ key: `${a.name}/.zarray`, bytes: new TextEncoder().encode(zarrayJson(a.dtype, a.shape, a.chunkShape, options.compression)) });
       if (chunkRawBytes(a) < OWN_FILE_BYTES) continue;
       for (const i of chunkIndices(a)) {
         const key = `${a.name}/${chunkKey(a.shape, i)}`;
-        values.push({ key, produce: () => encodeChunk(a, i, key) });
+        values.push({ key, sequence: a.name, produce: () => encodeChunk(a, i, key) });
       }
     }
     const small = arrays.filter((a) => chunkRawBytes(a) < OWN_FILE_BYTES).flatMap((a) => chunkIndices(a).map((i) => ({ a, i, key: `${a.name}/${chunkKey(a.shape, i)}` })));
@@ -177,7 +182,9 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
     const onValueWritten = (key: string) => {
       const chunk = chunks.get(key);
       progress(chunk?.rawBytes ?? 0);
-      if (chunk !== undefined) chunkWritten(chunk.array);
+      if (chunk === undefined) return;
+      chunk.release();
+      chunkWritten(chunk.array);
     };
     bytesWritten += await writeOcdbt(dir, values, { onValueWritten, flush: options.flush });
   }

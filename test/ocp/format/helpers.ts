@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { HostArray, LeafEntry } from "../../../src/ocp/format/index.js";
+import { encodeFromTypedArray, type HostArray, type LeafEntry } from "../../../src/ocp/format/index.js";
 
 /** Orbax's own fixture checkpoints, beside the repo (`<repo>/../shared`). */
 export const FIXTURES = fileURLToPath(new URL("../../../../shared/fixtures/orbax/checkpoint/orbax/checkpoint/", import.meta.url));
@@ -42,4 +42,12 @@ export async function rejection(fn: () => Promise<unknown>): Promise<string> {
     return (e as Error).message;
   }
   throw new Error("expected a rejection, but the call succeeded");
+}
+
+/** Arrays the libzstd engine cuts into 4 MiB chunks: 10.2 MiB of float32 (chunks of 1024 rows, the last of 552) and 8 MiB of int32 (two whole chunks). */
+export function chunkedLeaves(): LeafEntry[] {
+  return [
+    { path: { keys: ["ragged"], keyTypes: [2] }, value: { kind: "array", array: encodeFromTypedArray(Float32Array.from({ length: 2600 * 1024 }, (_, i) => Math.sin(i * 0.001)), "float32", [2600, 1024]) } },
+    { path: { keys: ["exact"], keyTypes: [2] }, value: { kind: "array", array: encodeFromTypedArray(Int32Array.from({ length: 2048 * 1024 }, (_, i) => (i * 2654435761) | 0), "int32", [2048, 1024]) } },
+  ];
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ByteWriter } from "../../../src/ocp/format/bytes.js";
 import { encodeLeafNode } from "../../../src/ocp/format/ocdbt/btree.js";
@@ -212,5 +212,80 @@ describe("ocp/format: OCDBT", () => {
     });
     await writeFile(join(dir, "manifest.ocdbt"), manifest);
     assert.match(await rejection(() => openOcdbt(dir)), /leaves the database folder/);
+  });
+
+  it("writes each sequence of produced values into one data file of its own, in order, with small ones inline", async () => {
+    const dir = join(root, "sequences");
+    const produced = (sequence: string, key: string, bytes: Uint8Array) => ({ key, sequence, produce: async () => bytes });
+    const a = [0, 1, 2, 3].map((i) => pattern(5000 + i, i));
+    const b = [0, 1].map((i) => pattern(3000, 10 + i));
+    const written: string[] = [];
+    await writeOcdbt(
+      dir,
+      [
+        ...a.map((bytes, i) => produced("a", `a/${i}`, bytes)),
+        produced("a", "a/4", pattern(10, 4)), // compressed small: inline
+        ...b.map((bytes, i) => produced("b", `b/${i}`, bytes)),
+        { key: "c", bytes: pattern(2000, 20) },
+      ],
+      { onValueWritten: (key) => written.push(key) },
+    );
+    const files = await Promise.all((await readdir(join(dir, "d"))).map((f) => readFile(join(dir, "d", f))));
+    const concat = (parts: Uint8Array[]) => Buffer.concat(parts.map((p) => Buffer.from(p)));
+    assert.equal(files.length, 4, "a's file, b's file, c's file and the B+tree's");
+    assert.ok(files.some((f) => f.equals(concat(a))), "a's values back to back in one file, in order");
+    assert.ok(files.some((f) => f.equals(concat(b))), "b's values in one file");
+    assert.deepEqual(written.filter((k) => k.startsWith("a/")), ["a/0", "a/1", "a/2", "a/3", "a/4"], "written in order, the inline one at the end");
+    const db = await openOcdbt(dir);
+    for (const [i, bytes] of a.entries()) assert.deepEqual(await db.get(`a/${i}`), bytes);
+    assert.deepEqual(await db.get("a/4"), pattern(10, 4));
+    assert.deepEqual(await db.get("b/1"), b[1]);
+    assert.deepEqual(await db.get("c"), pattern(2000, 20));
+  });
+
+  it("produces a sequence at most two values ahead, and after a failure waits for those already started", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const values = Array.from({ length: 8 }, (_, i) => ({
+      key: `x/${i}`,
+      sequence: "x",
+      produce: async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, i === 3 ? 0 : 30));
+        inFlight--;
+        if (i === 3) throw new Error("chunk 3 failed");
+        return pattern(2000, i);
+      },
+    }));
+    await assert.rejects(writeOcdbt(join(root, "failing-sequence"), values), /chunk 3 failed/);
+    assert.equal(inFlight, 0, "every value started was finished before the write failed");
+    assert.equal(most, 3, "the one being written and two ahead");
+  });
+
+  it("with flush, starts flushing a long sequence's data file while later values are still being made", async () => {
+    const probe = await open(join(root, "probe"), "w");
+    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const datasync = proto.datasync;
+    const events: string[] = [];
+    proto.datasync = function (this: unknown) {
+      events.push("datasync");
+      return datasync.call(this);
+    };
+    try {
+      const big = Array.from({ length: 10 }, (_, i) => pattern(4 * 2 ** 20, i));
+      const dir = join(root, "flushed-sequence");
+      await writeOcdbt(
+        dir,
+        big.map((bytes, i) => ({ key: `x/${i}`, sequence: "x", produce: async () => (events.push(`produce ${i}`), bytes) })),
+        { flush: true },
+      );
+      const first = events.indexOf("datasync");
+      assert.ok(first > 0 && first < events.indexOf("produce 9"), `a flush starts before the last value is made: ${events.join(", ")}`);
+      const db = await openOcdbt(dir);
+      for (const [i, bytes] of big.entries()) assert.ok(Buffer.from((await db.get(`x/${i}`))!).equals(Buffer.from(bytes)), `x/${i}`);
+    } finally {
+      proto.datasync = datasync;
+    }
   });
 });

@@ -111,19 +111,19 @@ describe("ocp/format: against the real Python Orbax", function () {
     assert.deepEqual(restored.zero_d, { kind: "array", dtype: "int32", shape: [], values: [42] });
   });
 
-  it("Orbax restores deferred arrays: one in a data file of its own, one compressed small enough to go inline", async () => {
+  it("Orbax restores deferred arrays cut into 4 MiB chunks: one in a data file of its own (its last chunk padded), one whose chunks compress small enough to go inline", async () => {
     const dir = join(root, "ts-deferred");
-    const n = 2 ** 20; // 4 MiB of float32: its own data file
+    const rows = 2600; // of 1024 float32: chunks of 1024 rows, the last of 552
     const deferred = (name: string, data: Float32Array): LeafToWrite => ({
       path: { keys: [name], keyTypes: [2] },
-      value: { kind: "deferred", dtype: "float32", shape: [1024, data.length / 1024], fetch: async () => ({ bytes: new Uint8Array(data.buffer), release: () => undefined }) },
+      value: { kind: "deferred", dtype: "float32", shape: [rows, 1024], fetch: async () => ({ bytes: new Uint8Array(data.buffer), release: () => undefined }) },
     });
-    await writePyTree(dir, [deferred("ramp", Float32Array.from({ length: n }, (_, i) => i % 97)), deferred("zeros", new Float32Array(n))], { layout: "ocdbt", compression: "zstd" });
-    const { stdout } = await run(python, [INTEROP, "restore", dir], { maxBuffer: 1 << 27 });
+    await writePyTree(dir, [deferred("ramp", Float32Array.from({ length: rows * 1024 }, (_, i) => i % 97)), deferred("zeros", new Float32Array(rows * 1024))], { layout: "ocdbt", compression: "zstd" });
+    const { stdout } = await run(python, [INTEROP, "restore", dir], { maxBuffer: 1 << 28 });
     const restored = JSON.parse(stdout) as Record<string, { dtype: string; shape: number[]; values: number[] }>;
-    assert.deepEqual([restored.ramp.dtype, restored.ramp.shape, restored.zeros.shape], ["float32", [1024, 1024], [1024, 1024]]);
-    assert.ok(restored.ramp.values.every((v, i) => v === i % 97), "ramp values");
-    assert.ok(restored.zeros.values.length === n && restored.zeros.values.every((v) => v === 0), "zeros");
+    assert.deepEqual([restored.ramp.dtype, restored.ramp.shape, restored.zeros.shape], ["float32", [rows, 1024], [rows, 1024]]);
+    assert.ok(restored.ramp.values.length === rows * 1024 && restored.ramp.values.every((v, i) => v === i % 97), "ramp values");
+    assert.ok(restored.zeros.values.length === rows * 1024 && restored.zeros.values.every((v) => v === 0), "zeros");
   });
 
   it("tensorstore reads an OCDBT database big enough to get leaves under an interior root", async () => {

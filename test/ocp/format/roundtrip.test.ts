@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import {
   encodeFromTypedArray, type HostArray, type LeafEntry, readPyTree, readPyTreeMetadata, type StoredDType, writePyTree, type WriteOptions,
 } from "../../../src/ocp/format/index.js";
-import { rejection, scratch } from "./helpers.js";
+import { zstdEngine } from "../../../src/ocp/format/zstd.js";
+import { chunkedLeaves, rejection, scratch } from "./helpers.js";
+
+const CHUNKED_ROUNDTRIP = fileURLToPath(new URL("./scripts/chunked-roundtrip.ts", import.meta.url));
 
 /** Little-endian bytes from a list of byte values, to state stored data exactly. */
 const bytes = (...values: number[]) => Uint8Array.from(values);
@@ -177,6 +183,15 @@ describe("ocp/format: many leaves", () => {
   }
 });
 
+/** Cuts the end off a stored zstd chunk and checks that reading the tree fails naming that chunk's file. */
+async function assertTruncatedChunkNamed(dir: string, chunk: string): Promise<void> {
+  const stored = await readFile(chunk);
+  await writeFile(chunk, stored.subarray(0, stored.length - 1000));
+  const message = await rejection(() => readPyTree(dir));
+  assert.ok(message.startsWith(chunk), message);
+  assert.match(message, /zstd data is corrupt or truncated/);
+}
+
 describe("ocp/format: large zstd chunks (compressed on worker threads)", () => {
   it("round-trips 4 arrays of 4 MiB and names a corrupted large chunk", async function () {
     this.timeout(120_000);
@@ -193,14 +208,60 @@ describe("ocp/format: large zstd chunks (compressed on worker threads)", () => {
         assert.ok(got.kind === "array" && leaf.value.kind === "array");
         assert.ok(Buffer.from(got.array.bytes).equals(Buffer.from(leaf.value.array.bytes)), `bytes of ${leaf.path.keys[0]}`);
       }
-      const chunk = join(dir, "w2", "0.0");
-      const stored = await readFile(chunk);
-      await writeFile(chunk, stored.subarray(0, stored.length - 1000));
-      const message = await rejection(() => readPyTree(dir));
-      assert.ok(message.startsWith(chunk), message);
-      assert.match(message, /zstd data is corrupt or truncated/);
+      await assertTruncatedChunkNamed(dir, join(dir, "w2", "0.0"));
     } finally {
       await cleanup();
     }
+  });
+});
+
+describe("ocp/format: compressed arrays over 4 MiB, cut into 4 MiB chunks (with the libzstd shim)", () => {
+  const leaves = chunkedLeaves();
+  let root: string;
+  let cleanup: () => Promise<void>;
+  before(async function () {
+    if (zstdEngine !== "libzstd") this.skip();
+    ({ dir: root, cleanup } = await scratch());
+  });
+  after(() => cleanup?.());
+
+  for (const layout of ["ocdbt", "zarr2"] as const) {
+    it(`stores the chunks as zarr reads them and reads every byte back (${layout})`, async function () {
+      this.timeout(120_000);
+      const dir = join(root, layout);
+      await writePyTree(dir, leaves, { layout, compression: "zstd" });
+      const arrayMetadatas = await readFile(join(dir, "array_metadatas", "process_0"), "utf8");
+      assert.ok(arrayMetadatas.includes(`"write_shape": [2600, 1024], "chunk_shape": [1024, 1024]`), arrayMetadatas);
+      assert.ok(arrayMetadatas.includes(`"write_shape": [2048, 1024], "chunk_shape": [1024, 1024]`), arrayMetadatas);
+      if (layout === "zarr2") {
+        assert.deepEqual((await readdir(join(dir, "ragged"))).sort(), [".zarray", "0.0", "1.0", "2.0"]);
+        assert.match(await readFile(join(dir, "ragged", ".zarray"), "utf8"), /"chunks":\[1024,1024\]/);
+      } else {
+        const dataFiles = await Promise.all((await readdir(join(dir, "d"))).map((f) => stat(join(dir, "d", f))));
+        assert.equal(dataFiles.filter((f) => f.size > 2 ** 20).length, 2, "each array's chunks share one data file");
+      }
+      const read = await readPyTree(dir);
+      for (const leaf of leaves) {
+        const got = read.find((r) => r.path.keys[0] === leaf.path.keys[0])!.value;
+        assert.ok(got.kind === "array" && leaf.value.kind === "array" && Buffer.from(got.array.bytes).equals(Buffer.from(leaf.value.array.bytes)), String(leaf.path.keys[0]));
+      }
+    });
+  }
+
+  for (const engine of ["node-zstd", "wasm"]) {
+    it(`reads them with the ${engine} engine, which writes arrays whole (a child process with TSNNX_ZSTD=${engine})`, async function () {
+      this.timeout(180_000);
+      const dir = join(root, `for-${engine}`);
+      for (const layout of ["ocdbt", "zarr2"] as const) await writePyTree(join(dir, layout), leaves, { layout, compression: "zstd" });
+      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", CHUNKED_ROUNDTRIP, dir], { env: { ...process.env, TSNNX_ZSTD: engine } });
+      assert.deepEqual(JSON.parse(stdout), { engine, "read ocdbt": true, "round trip ocdbt": true, "read zarr2": true, "round trip zarr2": true });
+    });
+  }
+
+  it("names a damaged chunk in the middle of an array", async function () {
+    this.timeout(120_000);
+    const dir = join(root, "damaged");
+    await writePyTree(dir, [leaves[0]], { layout: "zarr2", compression: "zstd" });
+    await assertTruncatedChunkNamed(dir, join(dir, "ragged", "1.0"));
   });
 });

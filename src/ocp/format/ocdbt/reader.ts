@@ -5,8 +5,10 @@ import { decodeBtreeNode, type StoredValue } from "./btree.js";
 import { decodeManifest } from "./manifest.js";
 
 const utf8 = new TextDecoder();
-/** A packed data file is read whole only up to this size (the writer packs to 64 MiB; tensorstore's files can be larger). */
+/** A packed data file is read whole only up to this size (the writer packs to 64 MiB; tensorstore's files can be larger)... */
 const MAX_WHOLE_FILE_BYTES = 64 * 2 ** 20;
+/** ...and only when its values average under this size: small arrays packed together, not the chunks of one large array. */
+const MAX_PACKED_VALUE_BYTES = 2 ** 20;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -30,9 +32,9 @@ export async function openOcdbt(dir: string): Promise<KeyValueSource & { keys():
     return { path: join(dir, relative), transitive: transitive + file.basePath };
   }
 
-  async function readRange(path: string, offset: number, length: number, purpose: string): Promise<Uint8Array> {
+  async function readRange(path: string, offset: number, length: number, purpose: string, scratch?: Uint8Array): Promise<Uint8Array> {
     try {
-      return await readFileRange(path, offset, length);
+      return await readFileRange(path, offset, length, scratch);
     } catch (e) {
       throw new Error(`${(e as Error).message} (OCDBT ${purpose} in ${dir})`, { cause: e });
     }
@@ -59,7 +61,8 @@ export async function openOcdbt(dir: string): Promise<KeyValueSource & { keys():
   const root = manifest.latest?.root;
   if (root) await visit(root.location.file, root.location.offset, root.location.length, "", new Uint8Array(0), root.height);
 
-  // Data files holding several values (packed small arrays) are read whole, once, on first use: one read instead of an open/read/close per value.
+  // Data files packed with small values (small arrays) are read whole, once, on first use: one read instead of an open/read/close per value.
+  // Files of large values (the chunks of a big array) are read value by value, so decoding one overlaps reading the next.
   const packed = new Map<string, { values: number; end: number; bytes?: Promise<Uint8Array> }>();
   for (const { value, transitive } of index.values()) {
     if (value.kind !== "indirect") continue;
@@ -69,7 +72,7 @@ export async function openOcdbt(dir: string): Promise<KeyValueSource & { keys():
     f.end = Math.max(f.end, value.offset + value.length);
     packed.set(path, f);
   }
-  for (const [path, f] of packed) if (f.values < 2 || f.end > MAX_WHOLE_FILE_BYTES) packed.delete(path);
+  for (const [path, f] of packed) if (f.values < 2 || f.end > MAX_WHOLE_FILE_BYTES || f.end / f.values > MAX_PACKED_VALUE_BYTES) packed.delete(path);
 
   async function readPacked(path: string, offset: number, length: number, key: string): Promise<Uint8Array> {
     const f = packed.get(path)!;
@@ -80,14 +83,14 @@ export async function openOcdbt(dir: string): Promise<KeyValueSource & { keys():
   return {
     keys: () => [...index.keys()],
     describe: (key) => `${join(dir, key)} (entry ${JSON.stringify(key)} of the OCDBT database in ${dir})`,
-    async get(key) {
+    async get(key, scratch) {
       const found = index.get(key);
       if (!found) return undefined;
       const v = found.value;
       if (v.kind === "inline") return v.bytes;
       const where = resolve(found.transitive, v.file);
       if (packed.has(where.path)) return readPacked(where.path, v.offset, v.length, key);
-      return readRange(where.path, v.offset, v.length, `value of ${JSON.stringify(key)}`);
+      return readRange(where.path, v.offset, v.length, `value of ${JSON.stringify(key)}`, scratch);
     },
   };
 }

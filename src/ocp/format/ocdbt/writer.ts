@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { join } from "node:path";
 import { mapWithLimit } from "../concurrency.js";
 import { mkdirNamed, writeError, writeFileNamed } from "../file-errors.js";
@@ -26,21 +26,37 @@ const TARGET_DATA_FILE_BYTES = 64 * 2 ** 20;
 /** Values this large gain nothing from packing: each gets a file of its own, so large arrays are written in parallel. */
 export const OWN_FILE_BYTES = 4 * 2 ** 20;
 
-/** A value in hand, or one produced when its own data file is written (so producing the next overlaps writing this one). */
-export type OcdbtValue = { key: string; bytes: Uint8Array } | { key: string; produce(): Promise<Uint8Array> };
+/**
+ * A value in hand, or one produced while its data file is written. Produced
+ * values of one sequence (the chunks of one array) share a data file and are
+ * written in order, the next ones being produced while one is written.
+ */
+export type OcdbtValue = { key: string; bytes: Uint8Array } | ProducedValue;
+type ProducedValue = { key: string; sequence: string; produce(): Promise<Uint8Array> };
 type ValueInHand = { key: string; bytes: Uint8Array };
 
-/** A data file: values in hand packed together, or one produced value. */
-type DataFile = { path: string; values: ValueInHand[] } | { path: string; produced: { key: string; produce(): Promise<Uint8Array> } };
+/** A data file: values in hand packed together, or one sequence of produced values. */
+type DataFile = { path: string; values: ValueInHand[] } | { path: string; produced: ProducedValue[] };
 
-/** Groups small values in order into data files of at most the target size; large and produced values get a file each. */
+/** A sequence's data file is flushed in the background each time this much more has been written to it. */
+const FLUSH_EVERY_BYTES = 16 * 2 ** 20;
+/** Values of a sequence produced ahead of the one being written: enough to keep the cores compressing while the disk writes. */
+const PRODUCED_AHEAD = 2;
+
+/** Groups small values in order into data files of at most the target size; large values get a file each, each sequence one. */
 function planDataFiles(values: OcdbtValue[]): DataFile[] {
   const files: DataFile[] = [];
+  const sequences = new Map<string, ProducedValue[]>();
   let current: { path: string; values: ValueInHand[] } | undefined;
   let currentSize = 0;
   for (const v of values) {
     if ("produce" in v) {
-      files.push({ path: newDataFileName(), produced: v });
+      let sequence = sequences.get(v.sequence);
+      if (!sequence) {
+        sequences.set(v.sequence, (sequence = []));
+        files.push({ path: newDataFileName(), produced: sequence });
+      }
+      sequence.push(v);
       continue;
     }
     if (v.bytes.length <= MAX_INLINE_VALUE_BYTES) continue;
@@ -59,29 +75,73 @@ function planDataFiles(values: OcdbtValue[]): DataFile[] {
   return files;
 }
 
+/** A data file written front to back; opened on the first append, so a file whose values all went inline is never made. */
+function dataFileWriter(path: string) {
+  let handle: FileHandle | undefined;
+  let position = 0;
+  let flushedTo = 0;
+  let flushing: Promise<void> | undefined;
+  let flushError: unknown;
+  return {
+    /**
+     * Starts flushing what is written so far once FLUSH_EVERY_BYTES more are
+     * written, without waiting for it: the disk then works while the next
+     * values are produced, instead of all at once at close (which reports
+     * any failure).
+     */
+    flushInBackground(): void {
+      if (!handle || flushing || flushError !== undefined || position - flushedTo < FLUSH_EVERY_BYTES) return;
+      const upTo = position;
+      flushing = handle
+        .datasync()
+        .then(
+          () => void (flushedTo = upTo),
+          (e) => void (flushError = e),
+        )
+        .finally(() => (flushing = undefined));
+    },
+    /** Appends `bytes` and returns the offset they start at. */
+    async append(bytes: Uint8Array): Promise<number> {
+      try {
+        handle ??= await open(path, "w");
+        let done = 0;
+        while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
+      } catch (e) {
+        throw writeError(path, e);
+      }
+      const offset = position;
+      position += bytes.length;
+      return offset;
+    },
+    /** Flushes the file to disk (with `flush`) and closes it; closes it in any case. */
+    async close(flush: boolean): Promise<void> {
+      const h = handle;
+      handle = undefined;
+      if (!h) return;
+      try {
+        await flushing;
+        if (flush && flushError !== undefined) throw flushError;
+        if (flush) await h.sync();
+      } catch (e) {
+        throw writeError(path, e);
+      } finally {
+        await h.close();
+      }
+    },
+  };
+}
+
 /** Writes the parts back to back without first copying them into one buffer; with `flush`, to the disk. */
 async function writeParts(path: string, parts: Uint8Array[], flush: boolean): Promise<void> {
-  let handle;
+  const file = dataFileWriter(path);
+  let failed = false;
   try {
-    handle = await open(path, "w");
+    for (const part of parts) await file.append(part);
   } catch (e) {
-    throw writeError(path, e);
-  }
-  try {
-    let position = 0;
-    for (const part of parts) {
-      let done = 0;
-      while (done < part.length) {
-        const { bytesWritten } = await handle.write(part, done, part.length - done, position + done);
-        done += bytesWritten;
-      }
-      position += part.length;
-    }
-    if (flush) await handle.sync();
-  } catch (e) {
-    throw writeError(path, e);
+    failed = true;
+    throw e;
   } finally {
-    await handle.close();
+    await file.close(flush && !failed);
   }
 }
 
@@ -106,26 +166,25 @@ export async function writeOcdbt(dir: string, values: OcdbtValue[], options: { o
   for (const { value } of sorted) if ("bytes" in value && value.bytes.length <= MAX_INLINE_VALUE_BYTES) inline.set(value.key, value.bytes);
 
   let written = 0;
+  const stored = (key: string, fileIndex: number, offset: number, length: number) => {
+    location.set(key, { fileIndex, offset, length });
+    written += length;
+    onValueWritten?.(key);
+  };
   await mapWithLimit(dataFiles, PARALLEL_FILES, async (f, fileIndex) => {
-    let parts: ValueInHand[];
     if ("produced" in f) {
-      const bytes = await f.produced.produce();
-      parts = [{ key: f.produced.key, bytes }];
-      if (bytes.length <= MAX_INLINE_VALUE_BYTES) {
-        inline.set(f.produced.key, bytes);
-        return;
-      }
-    } else {
-      parts = f.values;
+      await writeSequence(join(dir, f.path), f.produced, flush, (v, bytes, offset) => {
+        if (offset === undefined) inline.set(v.key, bytes);
+        else stored(v.key, fileIndex, offset, bytes.length);
+      });
+      return;
     }
-    await writeParts(join(dir, f.path), parts.map((v) => v.bytes), flush);
+    await writeParts(join(dir, f.path), f.values.map((v) => v.bytes), flush);
     let offset = 0;
-    for (const v of parts) {
-      location.set(v.key, { fileIndex, offset, length: v.bytes.length });
+    for (const v of f.values) {
+      stored(v.key, fileIndex, offset, v.bytes.length);
       offset += v.bytes.length;
-      onValueWritten?.(v.key);
     }
-    written += offset;
   });
   const indirectBytes = written;
   const entries = sorted.map(({ value, keyBytes }): EntryToWrite => {
@@ -146,4 +205,40 @@ export async function writeOcdbt(dir: string, values: OcdbtValue[], options: { o
   await writeFileNamed(join(dir, "manifest.ocdbt"), manifest);
   for (const key of inline.keys()) onValueWritten?.(key);
   return written + treeBytes + manifest.length;
+}
+
+/**
+ * Produces a sequence's values in order, PRODUCED_AHEAD ahead of the one
+ * being written, and appends each to the data file; a value that turns out
+ * small goes inline instead (`done` gets no offset). On failure it waits for
+ * the values still being produced (they may read memory the caller frees
+ * once this returns).
+ */
+async function writeSequence(path: string, values: ProducedValue[], flush: boolean, done: (v: ProducedValue, bytes: Uint8Array, offset?: number) => void): Promise<void> {
+  const file = dataFileWriter(path);
+  const started: Promise<Uint8Array>[] = [];
+  const start = (k: number) => {
+    if (k >= values.length || started[k] !== undefined) return;
+    started[k] = values[k].produce();
+    // A value made ahead may fail before its turn: that is reported when its turn comes, not as an unhandled rejection.
+    started[k].catch(() => undefined);
+  };
+  let failed = false;
+  try {
+    for (let k = 0; k < values.length; k++) {
+      for (let ahead = 0; ahead <= PRODUCED_AHEAD; ahead++) start(k + ahead);
+      const bytes = await started[k];
+      if (bytes.length <= MAX_INLINE_VALUE_BYTES) done(values[k], bytes);
+      else {
+        done(values[k], bytes, await file.append(bytes));
+        if (flush) file.flushInBackground();
+      }
+    }
+  } catch (e) {
+    failed = true;
+    throw e;
+  } finally {
+    await Promise.allSettled(started);
+    await file.close(flush && !failed);
+  }
 }

@@ -11,5 +11,7 @@ export interface ArrayLayout {
   chunkKey(index: readonly number[]): string;
   /** Decodes a stored chunk to its C-order little-endian bytes (full chunk shape). */
   decodeChunk(stored: Uint8Array, what: string): Promise<Uint8Array>;
+  /** Decodes a stored chunk straight into `into` (one whole chunk's bytes) where the codecs allow; false, with nothing written, where not. */
+  decodeChunkInto?(stored: Uint8Array, into: Uint8Array, what: string): Promise<boolean>;
   fill: Uint8Array;
 }

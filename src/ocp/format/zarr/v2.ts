@@ -1,5 +1,6 @@
 import { elementCount, itemSize, parseZarr2DType, swapBytes, zarr2DTypeName } from "../dtype.js";
 import type { StoredDType } from "../types.js";
+import { zstdDecompressInto } from "../zstd.js";
 import type { ArrayLayout } from "./array-layout.js";
 import { decompress } from "./codecs.js";
 import { fillValueBytes } from "./fill-value.js";
@@ -39,6 +40,7 @@ export function parseZarray(meta: Record<string, unknown>, what: string): ArrayL
       }
       return bytes;
     },
+    decodeChunkInto: async (stored, into, chunkWhat) => !bigEndian && compressor?.id === "zstd" && zstdDecompressInto(stored, into, chunkWhat),
   };
 }
 
