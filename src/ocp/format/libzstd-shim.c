@@ -16,8 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-size_t ZSTD_compress(void *dst, size_t dst_capacity, const void *src, size_t src_size, int level);
-size_t ZSTD_decompress(void *dst, size_t dst_capacity, const void *src, size_t src_size);
+typedef struct ZSTD_CCtx_s ZSTD_CCtx;
+typedef struct ZSTD_DCtx_s ZSTD_DCtx;
+ZSTD_CCtx *ZSTD_createCCtx(void);
+ZSTD_DCtx *ZSTD_createDCtx(void);
+size_t ZSTD_compressCCtx(ZSTD_CCtx *cctx, void *dst, size_t dst_capacity, const void *src, size_t src_size, int level);
+size_t ZSTD_decompressDCtx(ZSTD_DCtx *dctx, void *dst, size_t dst_capacity, const void *src, size_t src_size);
 size_t ZSTD_compressBound(size_t src_size);
 unsigned long long ZSTD_getFrameContentSize(const void *src, size_t src_size);
 unsigned ZSTD_isError(size_t code);
@@ -25,6 +29,25 @@ const char *ZSTD_getErrorName(size_t code);
 
 #define ZSTD_CONTENTSIZE_UNKNOWN (0ULL - 1)
 #define ZSTD_CONTENTSIZE_ERROR (0ULL - 2)
+
+/*
+ * One context of each kind per thread (the main thread and libuv's pool
+ * threads), made on first use and kept for the life of the process (a few
+ * MB in all): ZSTD_compress and ZSTD_decompress make and free one per call,
+ * which on small arrays cost as much as zstd itself (10,000 frames of 26 KiB:
+ * 284 ms to decode that way, 206 ms with a kept context).
+ */
+static __thread ZSTD_CCtx *thread_cctx;
+static __thread ZSTD_DCtx *thread_dctx;
+
+static size_t work(int compress, void *dst, size_t dst_size, const void *src, size_t src_size, int level) {
+  if (compress) {
+    if (!thread_cctx) thread_cctx = ZSTD_createCCtx();
+    return ZSTD_compressCCtx(thread_cctx, dst, dst_size, src, src_size, level);
+  }
+  if (!thread_dctx) thread_dctx = ZSTD_createDCtx();
+  return ZSTD_decompressDCtx(thread_dctx, dst, dst_size, src, src_size);
+}
 
 typedef struct {
   napi_async_work work;
@@ -39,8 +62,7 @@ typedef struct {
 /* Runs on a libuv pool thread: the two arrays are pinned by their references. */
 static void execute(napi_env env, void *data) {
   job *j = data;
-  j->result = j->compress ? ZSTD_compress(j->dst, j->dst_size, j->src, j->src_size, j->level)
-                          : ZSTD_decompress(j->dst, j->dst_size, j->src, j->src_size);
+  j->result = work(j->compress, j->dst, j->dst_size, j->src, j->src_size, j->level);
 }
 
 static void complete(napi_env env, napi_status status, void *data) {
