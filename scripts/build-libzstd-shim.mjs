@@ -5,7 +5,7 @@
  * and exits 0, and tsnnx uses the prebuilt zstd binding instead (slower).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,6 +20,8 @@ function skip(why) {
   process.exit(0);
 }
 
+// A shim left by an earlier build must not outlive a failed one.
+rmSync(output, { force: true });
 if (process.platform !== "linux") skip(`the shim links the system libzstd.so.1, which is set up for Linux only`);
 if (!headers) skip("Node's headers (node_api.h) were not found next to the node binary");
 mkdirSync(dirname(output), { recursive: true });

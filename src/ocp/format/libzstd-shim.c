@@ -30,22 +30,25 @@ const char *ZSTD_getErrorName(size_t code);
 #define ZSTD_CONTENTSIZE_UNKNOWN (0ULL - 1)
 #define ZSTD_CONTENTSIZE_ERROR (0ULL - 2)
 
+/* zstd's own code for a failed allocation (ZSTD_error_memory_allocation), as its functions return it. */
+#define ZSTD_ERROR_MEMORY_ALLOCATION ((size_t)-64)
+
 /*
- * One context of each kind per thread (the main thread and libuv's pool
- * threads), made on first use and kept for the life of the process (a few
- * MB in all): ZSTD_compress and ZSTD_decompress make and free one per call,
- * which on small arrays cost as much as zstd itself (10,000 frames of 26 KiB:
- * 284 ms to decode that way, 206 ms with a kept context).
+ * One context of each kind per libuv pool thread, made on first use and kept
+ * for the life of the process (a few MB in all): ZSTD_compress and
+ * ZSTD_decompress make and free one per call, which on small arrays costs as
+ * much as zstd itself (10,000 frames of 26 KiB: 284 ms to decode that way,
+ * 206 ms with a kept context).
  */
 static __thread ZSTD_CCtx *thread_cctx;
 static __thread ZSTD_DCtx *thread_dctx;
 
 static size_t work(int compress, void *dst, size_t dst_size, const void *src, size_t src_size, int level) {
   if (compress) {
-    if (!thread_cctx) thread_cctx = ZSTD_createCCtx();
+    if (!thread_cctx && !(thread_cctx = ZSTD_createCCtx())) return ZSTD_ERROR_MEMORY_ALLOCATION;
     return ZSTD_compressCCtx(thread_cctx, dst, dst_size, src, src_size, level);
   }
-  if (!thread_dctx) thread_dctx = ZSTD_createDCtx();
+  if (!thread_dctx && !(thread_dctx = ZSTD_createDCtx())) return ZSTD_ERROR_MEMORY_ALLOCATION;
   return ZSTD_decompressDCtx(thread_dctx, dst, dst_size, src, src_size);
 }
 
@@ -105,11 +108,16 @@ static napi_value queue(napi_env env, napi_callback_info info, int compress) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   void *src, *dst;
   size_t src_size, dst_size;
-  if (argc < 2 || !bytes_of(env, argv[0], "source", &src, &src_size) || !bytes_of(env, argv[1], "destination", &dst, &dst_size)) {
-    if (argc < 2) napi_throw_type_error(env, NULL, "expected (source, destination)");
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "expected (source, destination)");
     return NULL;
   }
+  if (!bytes_of(env, argv[0], "source", &src, &src_size) || !bytes_of(env, argv[1], "destination", &dst, &dst_size)) return NULL;
   job *j = calloc(1, sizeof *j);
+  if (!j) {
+    napi_throw_error(env, NULL, "out of memory for a zstd job");
+    return NULL;
+  }
   j->src = src;
   j->src_size = src_size;
   j->dst = dst;
@@ -154,7 +162,11 @@ static napi_value frame_content_size(napi_env env, napi_callback_info info) {
   void *src;
   size_t src_size;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || !bytes_of(env, argv[0], "frame", &src, &src_size)) return NULL;
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "expected (frame)");
+    return NULL;
+  }
+  if (!bytes_of(env, argv[0], "frame", &src, &src_size)) return NULL;
   unsigned long long size = ZSTD_getFrameContentSize(src, src_size);
   napi_create_double(env, size == ZSTD_CONTENTSIZE_UNKNOWN ? -1 : size == ZSTD_CONTENTSIZE_ERROR ? -2 : (double)size, &result);
   return result;

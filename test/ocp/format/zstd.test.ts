@@ -122,6 +122,16 @@ describe("ocp/format: zstd engine", () => {
       assert.ok(Buffer.from(await zstdDecompress(kept, "a")).equals(Buffer.from(sample(200_000))));
     });
 
+    it("names what is wrong with the arguments it is given", () => {
+      const raw = createRequire(import.meta.url)(SHIM) as Record<string, (...args: unknown[]) => unknown>;
+      assert.throws(() => raw.decompressInto("frame", new Uint8Array(1)), { name: "TypeError", message: "source must be a Uint8Array" });
+      assert.throws(() => raw.compressInto(new Uint8Array(1), new Float32Array(1)), { name: "TypeError", message: "destination must be a Uint8Array" });
+      assert.throws(() => raw.compressInto(new Uint8Array(1)), { name: "TypeError", message: "expected (source, destination)" });
+      assert.throws(() => raw.frameContentSize(), { name: "TypeError", message: "expected (frame)" });
+      assert.throws(() => raw.compressBound(-1), { name: "TypeError", message: "size must be a non-negative number" });
+      assert.equal(raw.frameContentSize(new Uint8Array([1, 2, 3, 4, 5, 6])), -2, "not a zstd frame");
+    });
+
     it("compresses straight from shared memory (a lent wasm array)", async () => {
       const shared = new Uint8Array(new SharedArrayBuffer(1 << 20));
       shared.set(sample(1 << 20));
