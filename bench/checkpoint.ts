@@ -19,7 +19,8 @@ import os from "node:os";
 import path from "node:path";
 import * as jax from "@jax-js/jax";
 import * as ocp from "../src/ocp/index.js";
-import { zstdEngine } from "../src/ocp/format/zstd.js";
+import { mapWithLimit } from "../src/ocp/format/concurrency.js";
+import { reusingZstdCompressor, zstdChunkBytes, zstdCompress, zstdDecompress, zstdDecompressInto, zstdEngine } from "../src/ocp/format/zstd.js";
 import { ShapeDtypeStruct } from "../src/runtime/shape-dtype.js";
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
@@ -125,6 +126,34 @@ async function deviceTransfers(arrays: Float32Array[]): Promise<{ save: number; 
   return { save, load };
 }
 
+/**
+ * zstd alone, in memory: every array compressed, then decoded, in chunks of
+ * the size the writer uses, 16 chunks in flight, into reused memory where the
+ * engine allows. No disk and no device: the most a zstd save or load could
+ * reach here.
+ */
+async function zstdAlone(arrays: Float32Array[]): Promise<{ save: number; load: number }> {
+  const chunks = arrays.flatMap((a) => {
+    const bytes = new Uint8Array(a.buffer);
+    return Array.from({ length: Math.ceil(bytes.length / zstdChunkBytes) }, (_, i) => bytes.subarray(i * zstdChunkBytes, (i + 1) * zstdChunkBytes));
+  });
+  const lanes = 16;
+  const compressor = reusingZstdCompressor(1);
+  const save = await timeIt(async () => {
+    await mapWithLimit(chunks, lanes, async (c) => (await compressor.compress(c)).release());
+  });
+  const frames = await mapWithLimit(chunks, lanes, (c) => zstdCompress(c, 1));
+  const spare = Array.from({ length: lanes }, () => new Uint8Array(zstdChunkBytes));
+  const load = await timeIt(async () => {
+    await mapWithLimit(frames, lanes, async (f, i) => {
+      const into = spare.pop()!;
+      if (!(await zstdDecompressInto(f, into.subarray(0, chunks[i].length), `chunk ${i}`))) await zstdDecompress(f, `chunk ${i}`);
+      spare.push(into);
+    });
+  });
+  return { save, load };
+}
+
 function pythonOrbax(dir: string, kind: Kind): Record<string, number> | undefined {
   if (process.env.BENCH_SKIP_PYTHON) return undefined;
   try {
@@ -156,12 +185,13 @@ async function main(): Promise<void> {
     for (const kind of STATES) {
       const arrays = arraysFor(kind);
       const label = kind === "large" ? "4 x 64 MiB" : "10,000 x 26 KiB";
-      const fsRuns = { nosync: [] as { save: number; load: number }[], fsync: [] as { save: number; load: number }[], device: [] as { save: number; load: number }[] };
+      const fsRuns = { nosync: [] as { save: number; load: number }[], fsync: [] as { save: number; load: number }[], device: [] as { save: number; load: number }[], zstd: [] as { save: number; load: number }[] };
       const ours = { none: [] as { blocking: number; total: number; load: number }[], zstd: [] as { blocking: number; total: number; load: number }[] };
       for (let r = 0; r < REPEATS; r++) {
         fsRuns.nosync.push(await plainFs(path.join(root, "fs"), arrays, false));
         fsRuns.fsync.push(await plainFs(path.join(root, "fs"), arrays, true));
         fsRuns.device.push(await deviceTransfers(arrays));
+        fsRuns.zstd.push(await zstdAlone(arrays));
         ours.none.push(await tsnnx(path.join(root, "none"), arrays, "none"));
         ours.zstd.push(await tsnnx(path.join(root, "zstd"), arrays, "zstd"));
         process.stderr.write(`${label}: round ${r + 1}/${REPEATS}\n`);
@@ -171,6 +201,7 @@ async function main(): Promise<void> {
       row(label, "plain fs, no fsync", undefined, med(fsRuns.nosync).save, med(fsRuns.nosync).load);
       row(label, "plain fs + fsync (baseline)", undefined, fsync.save, fsync.load);
       row(label, "jax-js device transfers alone (data() / array())", undefined, med(fsRuns.device).save, med(fsRuns.device).load, fsync);
+      row(label, `zstd alone, in memory (${zstdEngine}, level 1, all cores)`, undefined, med(fsRuns.zstd).save, med(fsRuns.zstd).load, fsync);
       for (const c of ["none", "zstd"] as const) {
         const runs = ours[c];
         row(label, `tsnnx CheckpointManager${LAYOUT ? ` (${LAYOUT})` : ""}, ${c === "zstd" ? `zstd (${zstdEngine})` : c}`, median(runs.map((x) => x.blocking)), median(runs.map((x) => x.total)), median(runs.map((x) => x.load)), fsync);
