@@ -6,7 +6,7 @@
 import * as jax from "@jax-js/jax";
 import { hostBytes } from "../runtime/host-bytes.js";
 import { ShapeDtypeStruct } from "../runtime/shape-dtype.js";
-import { decodeToTypedArray, encodeFromTypedArray, type DeferredArray, type FetchedBytes, type HostArray, type LeafValue, type StoredDType } from "./format/index.js";
+import { decodeToTypedArray, encodeFromTypedArray, type DeferredArray, type HeldBytes, type HostArray, type LeafValue, type StoredDType } from "./format/index.js";
 
 /**
  * The dtypes a jax-js array can be built with from host data. jax-js's
@@ -86,7 +86,7 @@ export function snapshotLeaf(leaf: unknown, name: string): LeafSnapshot {
     const shape = [...leaf.shape];
     const held = leaf.ref;
     let done = false;
-    const fetch = async (): Promise<FetchedBytes> => {
+    const fetch = async (): Promise<HeldBytes> => {
       if (done) throw new Error(`The snapshot of "${name}" was already read or released`);
       done = true;
       const host = await hostBytes(held);

@@ -34,7 +34,7 @@
  * - Keys may not be empty or contain "/", and two leaves may not share a
  *   stored name (keys joined with "."): writePyTree refuses them up front.
  */
-export type { DeferredArray, FetchedBytes, HostArray, KeyType, LeafEntry, LeafToWrite, LeafMetadata, LeafPath, LeafValue, PyTreeMetadata, ReadOptions, StoredDType, WriteOptions } from "./types.js";
+export type { DeferredArray, HeldBytes, HostArray, KeyType, LeafEntry, LeafToWrite, LeafMetadata, LeafPath, LeafValue, PyTreeMetadata, ReadOptions, StoredDType, WriteOptions } from "./types.js";
 export { decodeToTypedArray, encodeFromTypedArray, type DecodeTarget, type DecodedArray } from "./convert.js";
 export { readPyTree, readPyTreeMetadata } from "./read.js";
 export { writePyTree } from "./write.js";

@@ -46,11 +46,12 @@ export interface DeferredArray {
   kind: "deferred";
   dtype: StoredDType;
   shape: number[];
-  /** The stored bytes, called once; they may be lent (a view of device memory) and stay valid until `release()`. */
-  fetch(): Promise<FetchedBytes>;
+  /** The stored bytes, called once; they may be lent (a view of device memory). */
+  fetch(): Promise<HeldBytes>;
 }
 
-export interface FetchedBytes {
+/** Bytes that stay valid until `release()` gives their memory back (lent device memory, a reused buffer). */
+export interface HeldBytes {
   bytes: Uint8Array;
   release(): void;
 }

@@ -8,9 +8,9 @@ import { OWN_FILE_BYTES, writeOcdbt, type OcdbtValue } from "./ocdbt/writer.js";
 import { pythonJsonDumps } from "./python-json.js";
 import { scalarToArray } from "./scalar.js";
 import { encodeTreeMetadata, type ValueType } from "./tree-metadata.js";
-import type { FetchedBytes, HostArray, LeafPath, LeafToWrite, StoredDType, WriteOptions } from "./types.js";
+import type { HeldBytes, HostArray, LeafPath, LeafToWrite, StoredDType, WriteOptions } from "./types.js";
 import { zarrayJson } from "./zarr/v2.js";
-import { type CompressedBytes, reusingZstdCompressor, zstdChunkBytes } from "./zstd.js";
+import { reusingZstdCompressor, zstdChunkBytes } from "./zstd.js";
 
 /** Orbax caps a chunk at its OCDBT target data file size (2 GiB); larger arrays are chunked along the first axis. */
 const MAX_CHUNK_BYTES = 2 ** 31;
@@ -58,7 +58,7 @@ export async function writePyTree(dir: string, leaves: LeafToWrite[], options: W
   if (options.compression !== "zstd" && options.compression !== "none") throw new Error(`writePyTree: compression must be "zstd" or "none", got ${JSON.stringify(options.compression)}`);
   if (options.layout !== "zarr2" && options.layout !== "ocdbt") throw new Error(`writePyTree: layout must be "zarr2" or "ocdbt", got ${JSON.stringify(options.layout)}`);
 
-  const lent = new Map<string, FetchedBytes>();
+  const lent = new Map<string, HeldBytes>();
   try {
     return await writeLeaves(dir, leaves, options, lent);
   } finally {
@@ -67,7 +67,7 @@ export async function writePyTree(dir: string, leaves: LeafToWrite[], options: W
 }
 
 /** `lent` holds the fetched bytes of each array (by stored name) until its last chunk is written. */
-async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOptions, lent: Map<string, FetchedBytes>): Promise<{ bytesWritten: number }> {
+async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOptions, lent: Map<string, HeldBytes>): Promise<{ bytesWritten: number }> {
   const arrays: ArrayToWrite[] = [];
   const strings: Record<string, string> = {};
   const metadataLeaves: { path: LeafPath; valueType: ValueType; writeShape?: number[] }[] = [];
@@ -124,7 +124,7 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
     options.onProgress?.(done, total);
   };
   const compressor = reusingZstdCompressor(1);
-  const encode = async (raw: Uint8Array): Promise<CompressedBytes> => (options.compression === "zstd" ? compressor.compress(raw) : { bytes: raw, release: () => undefined });
+  const encode = async (raw: Uint8Array): Promise<HeldBytes> => (options.compression === "zstd" ? compressor.compress(raw) : { bytes: raw, release: () => undefined });
   const chunkIndices = (a: ArrayToWrite) => Array.from({ length: chunkCount(a, a.chunkShape) }, (_, i) => i);
   const chunksLeft = new Map(arrays.map((a) => [a.name, chunkCount(a, a.chunkShape)]));
   const chunkWritten = (name: string) => {

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Zstd } from "numcodecs";
+import type { HeldBytes } from "./types.js";
 import { poolAvailable, runOnWorker } from "./zstd-pool.js";
 
 /**
@@ -107,19 +108,13 @@ export async function zstdCompress(bytes: Uint8Array, level: number): Promise<Ui
   return await wasmCodec(level).encode(bytes);
 }
 
-/** Compressed bytes that stay valid until `release()` hands their buffer back for reuse. */
-export interface CompressedBytes {
-  bytes: Uint8Array;
-  release(): void;
-}
-
 /**
  * Compresses into buffers it reuses: each result's buffer goes back to the
  * pool on `release()`, so a writer that releases each chunk once it is on
  * disk keeps compressing into memory that is already mapped. Without the shim
  * every result is fresh memory and `release()` does nothing.
  */
-export function reusingZstdCompressor(level: number): { compress(bytes: Uint8Array): Promise<CompressedBytes> } {
+export function reusingZstdCompressor(level: number): { compress(bytes: Uint8Array): Promise<HeldBytes> } {
   const free: Uint8Array[] = [];
   return {
     async compress(bytes) {
@@ -150,6 +145,13 @@ function corrupt(what: string, e: unknown): Error {
   return new Error(`${what}: zstd data is corrupt or truncated (${(e as Error).message ?? e})`);
 }
 
+/** Decodes through the shim into `into`, which the frame's header says it fills exactly. */
+async function shimDecodeInto(s: Shim, bytes: Uint8Array, into: Uint8Array): Promise<void> {
+  const decoded = await s.decompressInto(bytes, into);
+  // A frame whose header size is right but whose data ends early still decodes "successfully" into less.
+  if (decoded !== into.length) throw new Error(`${decoded} bytes decoded, the frame header says ${into.length}`);
+}
+
 /** `what` names the data (a file, a key) in the error when the frame is damaged. */
 export async function zstdDecompress(bytes: Uint8Array, what: string): Promise<Uint8Array> {
   try {
@@ -157,9 +159,7 @@ export async function zstdDecompress(bytes: Uint8Array, what: string): Promise<U
     if (size === -2) throw new Error("not a zstd frame");
     if (shim && size >= 0) {
       const out = uninitialized(size);
-      const decoded = await shim.decompressInto(bytes, out);
-      // A frame whose header size is right but whose data ends early still decodes "successfully" into less.
-      if (decoded !== size) throw new Error(`${decoded} bytes decoded, the frame header says ${size}`);
+      await shimDecodeInto(shim, bytes, out);
       return out;
     }
     // Frames whose header omits the decoded size are streamed by the binding.
@@ -178,12 +178,10 @@ export async function zstdDecompress(bytes: Uint8Array, what: string): Promise<U
  */
 export async function zstdDecompressInto(bytes: Uint8Array, into: Uint8Array, what: string): Promise<boolean> {
   if (!shim || shim.frameContentSize(bytes) !== into.length) return false;
-  let decoded: number;
   try {
-    decoded = await shim.decompressInto(bytes, into);
+    await shimDecodeInto(shim, bytes, into);
   } catch (e) {
     throw corrupt(what, e);
   }
-  if (decoded !== into.length) throw corrupt(what, new Error(`${decoded} bytes decoded, the frame header says ${into.length}`));
   return true;
 }
