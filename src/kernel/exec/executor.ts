@@ -17,7 +17,16 @@ import { importFromNotebook } from "./imports.js";
 import { isComplete } from "./is-complete.js";
 import { cellAwaiting, cellCodeOver, createInterruptGate, enterCellCode, leaveCellCode, type InterruptGate } from "../interrupt-gate.js";
 import { checkSigintHold } from "../sigint-hold.js";
-import { MagicRegistry, typecheckMagic, type MagicContext, type MagicHandler } from "./magics.js";
+import {
+  cellMagicWithoutBody,
+  completeMagic,
+  createMagics,
+  MagicRegistry,
+  prepareCell,
+  withoutMagicSyntax,
+  type MagicContext,
+  type MagicHandler,
+} from "../magics/index.js";
 import { mimeBundle } from "./mime.js";
 import { NotebookScope, use, useFor } from "./scope.js";
 import { isLiveArray } from "./jax-array.js";
@@ -116,8 +125,12 @@ class NotebookExecutor implements Executor {
     this.scope.set("prompt", prompt);
     // CommonJS `require`, resolving from the notebook's folder.
     this.scope.set("require", createRequire(path.join(cwd, "notebook.js")));
-    this.magics.register("typecheck", typecheckMagic);
     this.transforms = new TransformCache(ts);
+    // Last: names bound so far are the kernel's, which %who leaves out.
+    const kernelNames = new Set(["comms"]);
+    const magicFunctions = createMagics(this.magics, cwd, this.scope, (name) => kernelNames.has(name));
+    for (const [name, fn] of Object.entries(magicFunctions)) this.scope.set(name, fn);
+    for (const name of this.scope.names()) kernelNames.add(name);
   }
 
   async execute(code: string, io: CellIO, options: ExecuteOptions): Promise<ExecuteOutcome> {
@@ -125,12 +138,13 @@ class NotebookExecutor implements Executor {
     this.preparing = true;
     this.interruptBeforeStart = false;
     try {
-      const { magics, code: body } = this.magics.split(code);
+      // Every magic line is checked (and rewritten in place) before anything of the cell runs.
+      const prepared = prepareCell(this.ts, code, this.magics, label);
       const magicContext: MagicContext = { io, typecheck: this.settings.typecheck, notebook: this.scope };
-      for (const magic of magics) await this.magics.run(magic, magicContext);
+      for (const action of prepared.actions) await action(magicContext);
       this.settings.typecheck = magicContext.typecheck;
-      if (body.trim() === "") return { status: "ok" };
-      return await this.run(body, label, io, options);
+      if (prepared.code.trim() === "") return { status: "ok" };
+      return await prepared.around(() => this.run(prepared.code, label, io, options), magicContext);
     } catch (error) {
       return { status: "error", ...this.describe(error) };
     } finally {
@@ -290,10 +304,9 @@ class NotebookExecutor implements Executor {
       metadata: {},
     });
     const lineStart = code.lastIndexOf("\n", cursor - 1) + 1;
-    if (code.slice(lineStart, start) === "%") {
-      return reply(this.magics.names().filter((n) => n.startsWith(prefix)));
-    }
-    const info = this.types.completions(code, cursor);
+    const magic = completeMagic(this.magics, code.slice(lineStart, cursor));
+    if (magic) return { ...reply(magic.matches), cursorStart: codePointOffset(code, lineStart + magic.start) };
+    const info = this.types.completions(withoutMagicSyntax(code, this.magics), cursor);
     const entries = (info?.entries ?? [])
       .filter((e) => e.name.startsWith(prefix) && !e.name.startsWith("__tsnnx"))
       .sort((a, b) => a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name));
@@ -312,7 +325,8 @@ class NotebookExecutor implements Executor {
   }
 
   async isComplete(code: string): Promise<IsCompleteReply> {
-    return isComplete(this.ts, this.magics.split(code).code);
+    if (cellMagicWithoutBody(code)) return { status: "incomplete", indent: "" };
+    return isComplete(this.ts, withoutMagicSyntax(code, this.magics));
   }
 
   dispose(): void {

@@ -18,5 +18,5 @@ export type {
   MimeBundle,
 } from "./types.js";
 export type { Display, DisplayOptions } from "./display.js";
-export { UsageError } from "./magics.js";
-export type { MagicContext, MagicHandler, NotebookBindings } from "./magics.js";
+export { UsageError } from "../magics/index.js";
+export type { MagicContext, MagicHandler, NotebookBindings } from "../magics/index.js";

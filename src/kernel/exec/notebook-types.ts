@@ -340,6 +340,9 @@ function preludeText(prelude: PreludeSources): string {
     `  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;`,
     `  /** Asks the notebook user for a line of text and waits for it (synchronous); an empty reply gives \`defaultValue\` if there is one. */`,
     `  function prompt(message?: string, defaultValue?: string): string;`,
+    // What the kernel rewrites magic lines into (see src/kernel/magics/parse.ts).
+    `  function __tsnnxMagic(name: string, flags: Record<string, unknown>, ...operands: unknown[]): Promise<void>;`,
+    `  function __tsnnxMagicValue<T>(name: string, flags: Record<string, unknown>, operand: () => T): Promise<Awaited<T>>;`,
     ...(prelude.commsModule
       ? [
           `  /** The kernel's comms: \`comms.registerTarget(name, handler)\`, \`comms.open(name, data)\`. */`,

@@ -1,5 +1,5 @@
 /** The contract between the kernel's protocol server and the cell executor. */
-import type { MagicHandler } from "./magics.js";
+import type { MagicHandler } from "../magics/index.js";
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -79,7 +79,7 @@ export interface Executor {
   complete(code: string, cursorPos: number): Promise<CompleteReply>;
   inspect(code: string, cursorPos: number, detailLevel: 0 | 1): Promise<InspectReply>;
   isComplete(code: string): Promise<IsCompleteReply>;
-  /** Adds a line magic `%name args` (see magics.ts). */
+  /** Adds a line magic `%name args`, run before the cell (see ../magics/registry.ts). */
   registerMagic(name: string, handler: MagicHandler): void;
   /** Releases the notebook's arrays (shutdown or restart). */
   dispose(): void;
