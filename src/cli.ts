@@ -8,8 +8,10 @@ import "./runtime/globals.js";
 import { runCkptCommand } from "./ocp/ckpt-command.js";
 import { installMain, INSTALL_USAGE } from "./kernel/install.js";
 import { createExecutor } from "./kernel/lazy-executor.js";
+import { RUN_USAGE, runNotebook } from "./kernel/notebook-cli/run.js";
+import { TEST_USAGE, runTestCommand } from "./kernel/notebook-cli/test-command.js";
 import { KERNEL_USAGE, runKernel } from "./kernel/run-kernel.js";
-import { RUN_USAGE, runNotebook } from "./kernel/run-notebook.js";
+import { guardStdStreams } from "./kernel/std-streams.js";
 
 type Command = { summary: string; run(args: string[]): Promise<number> };
 
@@ -17,7 +19,8 @@ const commands: Record<string, Command> = {
   ckpt: { summary: "inspect Orbax checkpoints: ckpt ls DIR | ckpt show DIR [STEP] | ckpt verify DIR [STEP]", run: runCkptCommand },
   install: { summary: `register the Jupyter kernel (${INSTALL_USAGE.replace("usage: tsnnx install ", "")})`, run: async (args) => installMain(args) },
   // Resolves once the kernel listens; its sockets keep the process alive until shutdown_request.
-  run: { summary: `execute a notebook headless, without Jupyter (${RUN_USAGE.replace("usage: tsnnx run ", "")})`, run: (args) => runNotebook(args, createExecutor) },
+  run: { summary: `execute a notebook headless, without Jupyter (${RUN_USAGE.replace("usage: tsnnx run ", "")})`, run: runNotebook },
+  test: { summary: `run notebooks as tests, each in a fresh kernel (${TEST_USAGE.replace("usage: tsnnx test ", "")})`, run: runTestCommand },
   kernel: { summary: `run the Jupyter kernel (${KERNEL_USAGE.replace("usage: tsnnx kernel ", "")}); also the default when the first argument is -f or a .json file`, run: async (args) => (await runKernel(args, createExecutor), 0) },
 };
 
@@ -27,8 +30,13 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   // Jupyter-style `tsnnx -f connection.json` starts the kernel.
-  if (argv[0] === "-f" || argv[0]?.endsWith(".json")) return commands.kernel.run(argv);
+  if (argv[0] === "-f" || argv[0]?.endsWith(".json")) {
+    guardStdStreams("drop");
+    return commands.kernel.run(argv);
+  }
   const [name, ...rest] = argv;
+  // The kernel's own log may go unread; a command whose output is cut off (`| head`) ends as other CLIs do.
+  guardStdStreams(name === "kernel" ? "drop" : "exit");
   if (name === undefined || name === "-h" || name === "--help") {
     process.stdout.write(usage() + "\n");
     return name === undefined ? 2 : 0;

@@ -3,6 +3,10 @@
 import "../runtime/globals.js";
 import { runKernel } from "./run-kernel.js";
 import { createExecutor } from "./lazy-executor.js";
+import { guardStdStreams } from "./std-streams.js";
+
+// Nobody may read the kernel's log: a closed stderr must not end (or spin) the kernel.
+guardStdStreams("drop");
 
 try {
   await runKernel(process.argv.slice(2), createExecutor);

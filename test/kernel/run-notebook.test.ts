@@ -3,8 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createExecutor } from "../../src/kernel/lazy-executor.js";
-import { parseRunArguments, runNotebook } from "../../src/kernel/run-notebook.js";
+import { parseRunArguments, runNotebook } from "../../src/kernel/notebook-cli/run.js";
 
 const codeCell = (source: string) => ({ cell_type: "code", source, metadata: {}, outputs: [], execution_count: null });
 const notebookOf = (...sources: string[]) => ({
@@ -39,7 +38,7 @@ describe("tsnnx run (headless notebook execution)", function () {
       ),
     );
     const output = path.join(dir, "out.ipynb");
-    assert.equal(await runNotebook([input, "--output", output, "--quiet"], createExecutor), 0);
+    assert.equal(await runNotebook([input, "--output", output, "--quiet"]), 0);
     const cells = (await read(output)).cells;
     assert.equal(cells[0].cell_type, "markdown");
     assert.deepEqual(
@@ -57,7 +56,7 @@ describe("tsnnx run (headless notebook execution)", function () {
   it("fails input() and prompt() with an error that says there is no frontend to answer", async () => {
     const input = await write("in.ipynb", notebookOf('await input("name? ")', 'prompt("colour? ")'));
     const output = path.join(dir, "out.ipynb");
-    assert.equal(await runNotebook([input, "-o", output, "-q", "--allow-errors"], createExecutor), 1);
+    assert.equal(await runNotebook([input, "-o", output, "-q", "--allow-errors"]), 1);
     const errors = (await read(output)).cells.slice(1).map((c: { outputs: { evalue: string }[] }) => c.outputs[0].evalue);
     assert.deepEqual(errors, ['input("name? ") needs a frontend: tsnnx run has no stdin for cells', 'prompt("colour? ") needs a frontend: tsnnx run has no stdin for cells']);
   });
@@ -65,7 +64,7 @@ describe("tsnnx run (headless notebook execution)", function () {
   it("stops at the first failing cell with exit code 1, unless --allow-errors", async () => {
     const input = await write("in.ipynb", notebookOf("1", 'throw new RangeError("bad cell")', "3"));
     const stopped = path.join(dir, "stopped.ipynb");
-    assert.equal(await runNotebook([input, "-o", stopped, "-q"], createExecutor), 1);
+    assert.equal(await runNotebook([input, "-o", stopped, "-q"]), 1);
     const cells = (await read(stopped)).cells;
     assert.equal(cells[2].outputs[0].output_type, "error");
     assert.equal(cells[2].outputs[0].ename, "RangeError");
@@ -73,17 +72,17 @@ describe("tsnnx run (headless notebook execution)", function () {
     assert.equal(cells[3].execution_count, null);
 
     const all = path.join(dir, "all.ipynb");
-    assert.equal(await runNotebook([input, "-o", all, "-q", "--allow-errors"], createExecutor), 1);
+    assert.equal(await runNotebook([input, "-o", all, "-q", "--allow-errors"]), 1);
     assert.deepEqual((await read(all)).cells[3].outputs[0].data["text/plain"], ["3"]);
   });
 
   it("never overwrites a notebook by accident", async () => {
     const input = await write("in.ipynb", notebookOf("1"));
     const existing = await write("existing.ipynb", { keep: "me" });
-    await assert.rejects(runNotebook([input, "-o", existing, "-q"], createExecutor), /existing\.ipynb exists: pass --force/);
+    await assert.rejects(runNotebook([input, "-o", existing, "-q"]), /existing\.ipynb exists: pass --force/);
     assert.deepEqual(await read(existing), { keep: "me" });
     const before = await readFile(input, "utf8");
-    assert.equal(await runNotebook([input, "-q"], createExecutor), 0);
+    assert.equal(await runNotebook([input, "-q"]), 0);
     assert.equal(await readFile(input, "utf8"), before, "without --output or --inplace the input is untouched");
     assert.ok(!existsSync(`${input}.tsnnx-tmp`));
   });
@@ -91,8 +90,8 @@ describe("tsnnx run (headless notebook execution)", function () {
   it("names the file and the problem for bad input", async () => {
     const broken = path.join(dir, "broken.ipynb");
     await writeFile(broken, "{ not json");
-    await assert.rejects(runNotebook([broken, "-q"], createExecutor), /broken\.ipynb is not a notebook: invalid JSON/);
-    await assert.rejects(runNotebook([path.join(dir, "missing.ipynb")], createExecutor), /cannot read notebook .*missing\.ipynb/);
+    await assert.rejects(runNotebook([broken, "-q"]), /broken\.ipynb is not a notebook: invalid JSON/);
+    await assert.rejects(runNotebook([path.join(dir, "missing.ipynb")]), /cannot read notebook .*missing\.ipynb/);
     assert.throws(() => parseRunArguments(["a.ipynb", "--inplace", "-o", "b.ipynb"]), /--inplace and --output exclude each other/);
     assert.throws(() => parseRunArguments(["--bogus"]), /unknown option --bogus/);
   });
