@@ -8,7 +8,7 @@ import * as ocp from "../../src/ocp/index.js";
 import { scratchDir } from "./scratch.js";
 
 const fixture = path.resolve(
-  "../shared/fixtures/orbax/checkpoint/orbax/checkpoint/experimental/v1/_src/testing/compatibility/checkpoints/v0_checkpoints/direct_checkpoint/checkpoint_metadata_present/pytree_checkpointable_has_metadata",
+  "test/fixtures/orbax/checkpoint/orbax/checkpoint/experimental/v1/_src/testing/compatibility/checkpoints/v0_checkpoints/direct_checkpoint/checkpoint_metadata_present/pytree_checkpointable_has_metadata",
 );
 
 function tsnnx(...args: string[]): { code: number | null; stdout: string; stderr: string } {

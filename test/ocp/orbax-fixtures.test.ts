@@ -1,4 +1,4 @@
-/** Real Orbax checkpoints (shared/fixtures/orbax, see its README) restored through the public API. */
+/** Real Orbax checkpoints (test/fixtures/orbax, see its README) restored through the public API. */
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -6,7 +6,7 @@ import * as jax from "@jax-js/jax";
 import * as ocp from "../../src/ocp/index.js";
 import { scratchDir } from "./scratch.js";
 
-const root = path.resolve("../shared/fixtures/orbax/checkpoint/orbax/checkpoint/experimental/v1/_src/testing/compatibility/checkpoints");
+const root = path.resolve("test/fixtures/orbax/checkpoint/orbax/checkpoint/experimental/v1/_src/testing/compatibility/checkpoints");
 const variants = (kind: string) =>
   ["checkpoint_metadata_present", "checkpoint_metadata_missing", "non_critical_metadata_alterations"].flatMap((group) =>
     fs.existsSync(path.join(root, kind, group)) ? fs.readdirSync(path.join(root, kind, group)).map((v) => path.join(kind, group, v)) : [],

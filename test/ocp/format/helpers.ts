@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodeFromTypedArray, type HostArray, type LeafEntry } from "../../../src/ocp/format/index.js";
 
-/** Orbax's own fixture checkpoints, beside the repo (`<repo>/../shared`). */
-export const FIXTURES = fileURLToPath(new URL("../../../../shared/fixtures/orbax/checkpoint/orbax/checkpoint/", import.meta.url));
+/** Orbax's own fixture checkpoints, copied into the repo (test/fixtures/orbax, see its README). */
+export const FIXTURES = fileURLToPath(new URL("../../fixtures/orbax/checkpoint/orbax/checkpoint/", import.meta.url));
 export const COMPAT = join(FIXTURES, "experimental/v1/_src/testing/compatibility/checkpoints");
 export const LEGACY = join(FIXTURES, "testing");
 
