@@ -75,12 +75,24 @@ export interface TimeitResult {
 /** IPython's TimeitResult: mean and population standard deviation of the per-loop times. */
 export function formatTimeitResult({ loops, repeat, allRuns }: TimeitResult, precision = 3): string {
   const timings = allRuns.map((t) => t / loops);
-  const mean = timings.reduce((a, b) => a + b, 0) / timings.length;
-  const std = Math.sqrt(timings.reduce((a, t) => a + (t - mean) ** 2, 0) / timings.length);
+  const mean = exactSum(timings) / timings.length;
+  const std = Math.sqrt(exactSum(timings.map((t) => (t - mean) ** 2)) / timings.length);
   return (
     `${formatTime(mean, precision)} ± ${formatTime(std, precision)} per loop ` +
     `(mean ± std. dev. of ${repeat} run${repeat === 1 ? "" : "s"}, ${withThousands(loops)} loop${loops === 1 ? "" : "s"} each)`
   );
+}
+
+/** A compensated (Neumaier) sum, as Python's math.fsum that IPython uses: equal runs give a deviation of exactly 0. */
+function exactSum(values: number[]): number {
+  let sum = 0;
+  let compensation = 0;
+  for (const v of values) {
+    const t = sum + v;
+    compensation += Math.abs(sum) >= Math.abs(v) ? sum - t + v : v - t + sum;
+    sum = t;
+  }
+  return sum + compensation;
 }
 
 /** IPython's warning when the slowest run took over 4 times the fastest. */

@@ -1,0 +1,106 @@
+/** %who, %whos, %lsmagic, %device, %eval_shape, %name?, completion and is_complete of magic lines, through a real executor. */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Notebook } from "../exec/helpers.js";
+
+describe("magics: the notebook's names, devices, shapes and help", () => {
+  let nb: Notebook;
+  let dir: string;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsnnx-nbmagics-"));
+    nb = await Notebook.open(dir);
+  });
+  after(() => {
+    nb.executor.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const out = async (code: string) => {
+    const { io, outcome } = await nb.run(code);
+    assert.equal(outcome.status, "ok", JSON.stringify(outcome));
+    return io.text();
+  };
+
+  it("%who and %whos list only what cells defined, as IPython prints them", async () => {
+    assert.equal(await out("%who"), "Interactive namespace is empty.\n");
+    await nb.value('let n = 5;\nconst s = "hi";\nconst x = np.array([1, 2, 3]);');
+    assert.equal(await out("%who"), "n\ts\tx\t\n");
+    // IPython: name and type columns padded to the longest entry + 3, a space, the info; the rule is both widths + 'Data/Info' + 1.
+    assert.equal(
+      await out("%whos"),
+      [
+        "Variable   Type      Data/Info",
+        "------------------------------",
+        "n          number    5",
+        "s          string    hi",
+        "x          Array     3: 3 elems, type `float32`, 12 bytes",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("%whos summarises a Module by its parameter count and bytes", async () => {
+    await nb.value("const layer = new nnx.Linear(2, 3, { rngs: new nnx.Rngs(0) });");
+    assert.match(await out("%whos"), /\nlayer\s+Linear\s+ 9 params \(36 B\)\n/);
+  });
+
+  it("%lsmagic lists line and cell magics; %save? shows its usage with every flag", async () => {
+    const list = await out("%lsmagic");
+    assert.match(list, /^Available line magics:\n.*%save.*\n\nAvailable cell magics:\n%%time\n/);
+    for (const name of ["checkpoint_dir", "checkpoints", "device", "diff", "eval_shape", "restore", "save", "time", "timeit", "typecheck", "who", "whos"]) {
+      assert.ok(list.includes(`%${name} `) || list.includes(`%${name}\n`), name);
+    }
+    const usage = await out("%save?");
+    assert.match(usage, /^%save <expr> \[--dir DIR\] \[--step N\] \[--metrics JSON\] \[--force\]\n/);
+    for (const flag of ["--dir", "--step", "--metrics", "--force"]) assert.ok(usage.includes(flag));
+    assert.match(await out("%typecheck?"), /^%typecheck \[on\|off\]/);
+  });
+
+  it("%device shows the device; switching to one jax-js did not set up is a clear error", async () => {
+    const shown = await out("%device");
+    assert.match(shown, /^Default device: (wasm|webgpu)\nChosen at start-up: /);
+    if (!/Available: .*webgpu/.test(shown)) {
+      const error = await nb.error("%device webgpu");
+      assert.equal(error.ename, "UsageError");
+      assert.match(error.evalue, /^%device webgpu: not available in this kernel \(.+\); available: wasm$/);
+    }
+    assert.match(await out("%device wasm"), /^Default device: wasm/);
+  });
+
+  it("%eval_shape shows shapes, dtypes, counts and bytes without allocating", async () => {
+    const text = await out("%eval_shape new nnx.Linear(4, 5, { rngs: new nnx.Rngs(0) })");
+    assert.match(text, /kernel\s+Param\s+\[4, 5\]\s+float32\s+20\s+80 B/);
+    assert.match(text, /bias\s+Param\s+\[5\]\s+float32\s+5\s+20 B/);
+    assert.match(text, /Param: 25 \(100 B\), Total: 25 \(100 B\)/);
+  });
+
+  it("completes magic names and a magic's flags; operands through the type checker", async () => {
+    const complete = async (code: string) => nb.executor.complete(code, [...code].length);
+    assert.deepEqual((await complete("%sa")).matches, ["save"]);
+    assert.deepEqual((await complete("%%ti")).matches, ["time"]);
+    const flags = await complete("%save model --");
+    assert.deepEqual(flags.matches, ["--dir", "--step", "--metrics", "--force"]);
+    assert.equal(flags.cursorStart, "%save model ".length);
+    assert.deepEqual((await complete("for (;;) {\n  %timeit -")).matches, ["--number", "-n", "--repeat", "-r"]);
+    await nb.value("const modelForCompletion = 1;");
+    assert.ok((await complete("%save modelFor")).matches.includes("modelForCompletion"));
+  });
+
+  it("is_complete understands magic lines", async () => {
+    const status = async (code: string) => (await nb.executor.isComplete(code)).status;
+    assert.equal(await status("%save model --step 3"), "complete");
+    assert.equal(await status("%%time"), "incomplete");
+    assert.equal(await status("%%time\nfor (let i = 0; i < 3; i++) {"), "incomplete");
+    assert.equal(await status("%%time\n1 + 1"), "complete");
+    assert.equal(await status("%time for (let i = 0; i < 3; i++) {"), "incomplete");
+    assert.equal(await status("for (let i = 0; i < 3; i++) {\n  %save model --step {i}"), "incomplete");
+    assert.equal(await status("for (let i = 0; i < 3; i++) {\n  %save model --step {i}\n}"), "complete");
+  });
+
+  it("a type error in a magic's operand is reported at its line", async () => {
+    const error = await nb.error("const fine = 1;\n%save notDefinedAnywhere");
+    assert.equal(error.ename, "TSError");
+    assert.match(error.evalue, /^cell\[\d+\]:2:\d+ - error TS2304: Cannot find name 'notDefinedAnywhere'/);
+  });
+});
