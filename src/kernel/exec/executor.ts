@@ -105,6 +105,8 @@ class NotebookExecutor implements Executor {
   private readonly scope = new NotebookScope();
   private readonly magics = new MagicRegistry();
   private readonly settings = { typecheck: true };
+  /** What was bound before the first cell (tsnnx, display, comms, ...): the kernel's names, which %who leaves out. */
+  private kernelNames: ReadonlySet<string> | null = null;
   private running: { cell: RunningCell; interrupt: () => void } | null = null;
   /** An interrupt that came while the cell was being prepared (magics, type check): it must not start. */
   private interruptBeforeStart = false;
@@ -126,17 +128,15 @@ class NotebookExecutor implements Executor {
     // CommonJS `require`, resolving from the notebook's folder.
     this.scope.set("require", createRequire(path.join(cwd, "notebook.js")));
     this.transforms = new TransformCache(ts);
-    // Last: names bound so far are the kernel's, which %who leaves out.
-    const kernelNames = new Set(["comms"]);
-    const magicFunctions = createMagics(this.magics, cwd, this.scope, (name) => kernelNames.has(name));
+    const magicFunctions = createMagics(this.magics, cwd, this.scope, (name) => this.kernelNames?.has(name) ?? true);
     for (const [name, fn] of Object.entries(magicFunctions)) this.scope.set(name, fn);
-    for (const name of this.scope.names()) kernelNames.add(name);
   }
 
   async execute(code: string, io: CellIO, options: ExecuteOptions): Promise<ExecuteOutcome> {
     const label = `cell[${options.executionCount}]`;
     this.preparing = true;
     this.interruptBeforeStart = false;
+    this.kernelNames ??= new Set(this.scope.names());
     try {
       // Every magic line is checked (and rewritten in place) before anything of the cell runs.
       const prepared = prepareCell(this.ts, code, this.magics, label);

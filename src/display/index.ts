@@ -1,0 +1,10 @@
+/**
+ * display/: pure functions from runtime, NNX, optax and `ocp` values to
+ * Jupyter MIME bundles. Nothing here imports the kernel, so scripts, tests
+ * and the CLI render exactly what a notebook shows. Values pick their bundle
+ * through `[Symbol.for("Jupyter.display")]()` (see install.ts); renderers stay
+ * separate from the values they render, one module per kind of value.
+ */
+export {};
+export { diffLeaves, diffSummary, diffBundle } from "./diff.js";
+export type { LeafValues, LeafDiff } from "./diff.js";
