@@ -98,6 +98,26 @@ describe("magics: %save and %restore", () => {
     assert.deepEqual(await json("await weights(model)"), await json("saved"));
   });
 
+  it("--partial restores what matches and reports what it skipped; --strict passes when nothing needs converting", async () => {
+    await nb.value("const full = new nnx.Linear(3, 2, { rngs: new nnx.Rngs(1) });\nconst fullKernel = Array.from(await full.kernel.value.data());");
+    await nb.value("%save full --dir lin");
+    await nb.value("const noBias = new nnx.Linear(3, 2, { rngs: new nnx.Rngs(2), useBias: false });");
+    assert.match((await nb.error("%restore noBias --dir lin")).evalue, /bias/);
+    const { io } = await nb.run("%restore noBias --dir lin --partial");
+    assert.match(io.text(), /restored: kernel\.value\n  skipped: bias\.value \(/);
+    assert.deepEqual(await json("Array.from(await noBias.kernel.value.data())"), await json("fullKernel"));
+    assert.match((await nb.run("%restore full --dir lin --strict")).io.text(), /^Restored step 0 /);
+  });
+
+  it("saves an Optimizer alone, and a State", async () => {
+    await nb.value("const opt = new nnx.Optimizer(model, optax.sgd(0.1));");
+    await nb.value("%save opt --dir opt");
+    await nb.value("%save nnx.state(model) --dir state");
+    await nb.value("%restore opt --dir opt");
+    await nb.value("%restore again = new MLP(3, 2, new nnx.Rngs(3)) --dir state");
+    assert.deepEqual(await json("await weights(again)"), await json("saved"));
+  });
+
   it("magics inside a loop see its locals: --step {i}, --metrics {expr}", async () => {
     await nb.value("for (let i = 1; i <= 3; i++) {\n  model.b.bias!.value = np.full([2], i);\n  %save model --step {i * 10} --metrics {{ loss: 1 / i }}\n}");
     assert.deepEqual(steps(), [10, 20, 30]);
