@@ -42,7 +42,7 @@ export function byteProgress(io: CellIO, label: string): ByteProgress {
 }
 
 /** `Saving step 3 |██████░░░░| 60% 1.2 MiB / 2.0 MiB, 300.0 MiB/s, 0.4 s left`. */
-export function progressLine(label: string, done: number, total: number, seconds: number): string {
+function progressLine(label: string, done: number, total: number, seconds: number): string {
   const fraction = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(fraction * BAR_WIDTH);
   const rate = seconds > 0 ? done / seconds : 0;

@@ -244,7 +244,7 @@ function targetsOf(value: unknown, what: string): Targets {
 
 const stateOf = (value: Saveable): nnx.State => (value instanceof nnx.State ? value : nnx.state(value));
 
-export function saveArgs(value: unknown): SaveArgs {
+function saveArgs(value: unknown): SaveArgs {
   const targets = targetsOf(value, "%save");
   if (targets.kind === "single") return ocp.args.StandardSave(stateOf(targets.value));
   return ocp.args.Composite(Object.fromEntries(targets.entries.map(([name, v]) => [name, ocp.args.StandardSave(stateOf(v)) as ItemSaveArgs])));
@@ -297,7 +297,7 @@ function mergeRestored(abstract: unknown, targets: Targets, restored: unknown): 
 }
 
 /** What the restore read, converted and skipped, path by path. */
-export function restoreSummary(step: number, stepDir: string, restored: unknown, report: RestoreReport, seconds: number): string {
+function restoreSummary(step: number, stepDir: string, restored: unknown, report: RestoreReport, seconds: number): string {
   const leaves = flattenTree(restored).filter(({ leaf }) => typeof (leaf as { shape?: unknown }).shape === "object");
   const bytes = leaves.reduce((total, { leaf }) => {
     const array = leaf as { size: number; dtype: string };

@@ -48,7 +48,7 @@ export function namespaceMagics(notebook: NotebookBindings, isKernelName: (name:
   return [who, whos];
 }
 
-export function whosTable(entries: { name: string; value: unknown }[]): string {
+function whosTable(entries: { name: string; value: unknown }[]): string {
   const rows = entries.map(({ name, value }) => [name, typeName(value), info(value)] as const);
   const varWidth = Math.max("Variable".length, ...rows.map((r) => r[0].length)) + COLUMN_GAP;
   const typeWidth = Math.max("Type".length, ...rows.map((r) => r[1].length)) + COLUMN_GAP;

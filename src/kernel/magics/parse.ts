@@ -278,14 +278,15 @@ function flagValueSource(tsApi: typeof ts, flag: FlagSpec, raw: string, usage: (
   }
   const text = unquote(raw);
   if (flag.value.kind === "string") return interpolatedString(tsApi, text, usage);
-  const problem = checkFlagValue(flag, literalValue(flag.value, text));
+  const value = literalValue(flag.value, text);
+  const problem = checkFlagValue(flag, value);
   if (problem) throw usage(problem);
-  return JSON.stringify(literalValue(flag.value, text));
+  return JSON.stringify(value);
 }
 
+/** A literal as the flag's type: integers (and numbered steps) as numbers, everything else as written. */
 function literalValue(kind: FlagKind, text: string): unknown {
-  if (kind.kind === "integer" || (kind.kind === "step" && /^-?\d+$/.test(text))) return /^-?\d+$/.test(text) ? Number(text) : text;
-  return text;
+  return (kind.kind === "integer" || kind.kind === "step") && /^-?\d+$/.test(text) ? Number(text) : text;
 }
 
 /** Why `value` is not a valid value of `flag`, or null: the same check for literals and interpolated values. */

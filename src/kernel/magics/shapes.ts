@@ -36,7 +36,7 @@ const bytesOf = (s: ShapeDtypeStruct) => s.shape.reduce((a, b) => a * b, 1) * (N
 const countOf = (s: ShapeDtypeStruct) => s.shape.reduce((a, b) => a * b, 1);
 
 /** A table of an abstract state's leaves, with counts and bytes per Variable kind and in total. */
-export function abstractStateText(abstract: unknown): string {
+function abstractStateText(abstract: unknown): string {
   if (abstract instanceof ShapeDtypeStruct) {
     return `ShapeDtypeStruct(shape=[${abstract.shape.join(", ")}], dtype=${abstract.dtype}): ${countOf(abstract)} elements (${formatBytes(bytesOf(abstract))})`;
   }

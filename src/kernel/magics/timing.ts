@@ -149,14 +149,12 @@ function timeReport(from: Clock): string {
   return `CPU times: user ${formatTime(user)}, sys: ${formatTime(sys)}, total: ${formatTime(user + sys)}\nWall time: ${formatTime(wall)}\n`;
 }
 
-/** `%%time`: the whole cell, reported whether it succeeded or failed (as IPython does). */
+/** `%%time`: the whole cell; as in IPython, a cell that fails shows its error and no times. */
 export async function timeCell(io: CellIO, run: () => Promise<ExecuteOutcome>): Promise<ExecuteOutcome> {
   const clock = start();
-  try {
-    return await run();
-  } finally {
-    io.stream("stdout", timeReport(clock));
-  }
+  const outcome = await run();
+  if (outcome.status === "ok") io.stream("stdout", timeReport(clock));
+  return outcome;
 }
 
 export const timeMagic: RuntimeMagic = {
@@ -168,12 +166,8 @@ export const timeMagic: RuntimeMagic = {
   cell: true,
   async run({ operands }) {
     const clock = start();
-    let value: unknown;
-    try {
-      value = await settled((operands[0] as () => unknown)());
-    } finally {
-      currentCellIO().stream("stdout", timeReport(clock));
-    }
+    const value = await settled((operands[0] as () => unknown)());
+    currentCellIO().stream("stdout", timeReport(clock));
     return value;
   },
 };

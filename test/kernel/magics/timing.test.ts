@@ -100,6 +100,15 @@ describe("magics: %time, %%time, %timeit in cells", () => {
     assert.equal(await nb.value("acc"), "499500");
   });
 
+  it("a statement that throws shows its error and no times, as in IPython", async () => {
+    const { io, outcome } = await nb.run("%time JSON.parse('{')");
+    assert.equal(outcome.status, "error");
+    assert.equal(io.text(), "");
+    const cell = await nb.run("%%time\nthrow new Error('stop')");
+    assert.equal(cell.outcome.status === "error" && cell.outcome.evalue, "stop");
+    assert.equal(cell.io.text(), "");
+  });
+
   it("%timeit -n N -r R runs the statement N×R times and prints IPython's line", async () => {
     await nb.value("let calls = 0;");
     const { io } = await nb.run("%timeit -n 5 -r 3 calls++");
