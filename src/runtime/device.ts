@@ -2,10 +2,20 @@
  * Device choice at start-up: Dawn WebGPU when a real adapter exists, else
  * jax-js's wasm device (multi-threaded through worker_threads).
  *
+ * On Linux Dawn reaches GPUs only through Vulkan, and where no Vulkan loader
+ * (`libvulkan.so.1`) is installed it writes a warning to the process's stderr
+ * from native code, which JavaScript cannot silence. So unless WebGPU was
+ * asked for, the loader is looked for first, as the dynamic linker would find
+ * it (LD_LIBRARY_PATH, the ldconfig cache, the standard library folders), and
+ * Dawn is not started without one: the probe stays quiet and `devices()`
+ * says why. With `TSNNX_DEVICE=webgpu` Dawn is always tried, and speaks.
+ *
  * `TSNNX_DEVICE=auto|webgpu|wasm` overrides the choice (read by the first
  * `initRuntime()`); `TSNNX_THREADS` caps the wasm worker count (read at load,
  * see globals.ts).
  */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { wasmThreads } from "./globals.js";
 import * as jax from "@jax-js/jax";
 
@@ -68,8 +78,13 @@ function parseDeviceRequest(value: string | undefined): DeviceRequest {
 
 async function start(options: RuntimeOptions): Promise<RuntimeReport> {
   const requested = options.device ?? parseDeviceRequest(process.env.TSNNX_DEVICE);
+  const noLoader = requested === "auto" && process.platform === "linux" && findVulkanLoader() === null;
   const probe =
-    requested === "wasm" ? { adapter: null, reason: "TSNNX_DEVICE=wasm" } : await probeWebGPU();
+    requested === "wasm"
+      ? { adapter: null, reason: "TSNNX_DEVICE=wasm" }
+      : noLoader
+        ? { adapter: null, reason: `${NO_VULKAN_LOADER}; ${INSTALL_VULKAN}` }
+        : await probeWebGPU();
   const wanted: DeviceName[] = probe.reason ? ["wasm"] : ["wasm", "webgpu"];
   const initialized = (await jax.init(...wanted)).filter(
     (d): d is DeviceName => d === "wasm" || d === "webgpu",
@@ -115,11 +130,10 @@ async function probeWebGPU(): Promise<{ adapter: AdapterReport | null; reason: s
     return { adapter: null, reason: `Dawn failed to enumerate adapters: ${(error as Error).message}` };
   }
   if (!gpuAdapter) {
+    const loader = process.platform === "linux" ? findVulkanLoader() : undefined;
     return {
       adapter: null,
-      reason:
-        "Dawn found no adapter (no Vulkan driver: install the GPU's Vulkan ICD, " +
-        "or Mesa >= 23 lavapipe for a software one, and check VK_ICD_FILENAMES)",
+      reason: loader === null ? `Dawn found no adapter: ${NO_VULKAN_LOADER}; ${INSTALL_VULKAN}` : `Dawn found no adapter (no Vulkan driver: ${INSTALL_VULKAN}, and check VK_ICD_FILENAMES)`,
     };
   }
   const info = gpuAdapter.info;
@@ -137,4 +151,34 @@ async function probeWebGPU(): Promise<{ adapter: AdapterReport | null; reason: s
     },
     reason: null,
   };
+}
+
+const VULKAN_LOADER = "libvulkan.so.1";
+const NO_VULKAN_LOADER = `no Vulkan loader (${VULKAN_LOADER}) in LD_LIBRARY_PATH, the ldconfig cache or the standard library folders`;
+const INSTALL_VULKAN = "install it (Debian: libvulkan1) with the GPU's Vulkan driver, or Mesa >= 25 lavapipe for a software one";
+
+const STANDARD_LIBRARY_FOLDERS = ["/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib", `/lib/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`, `/usr/lib/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`];
+
+export interface LoaderSearch {
+  libraryPath?: string;
+  ldCache?: string;
+  folders?: string[];
+}
+
+/**
+ * Where the dynamic linker would find the Vulkan loader: a file in a folder of
+ * LD_LIBRARY_PATH or a standard folder, or the ldconfig cache (which lists
+ * every library it knows by name: "ldconfig" when found there). Null when none.
+ */
+export function findVulkanLoader({ libraryPath = process.env.LD_LIBRARY_PATH ?? "", ldCache = "/etc/ld.so.cache", folders = STANDARD_LIBRARY_FOLDERS }: LoaderSearch = {}): string | null {
+  for (const folder of [...libraryPath.split(":").filter(Boolean), ...folders]) {
+    const file = path.join(folder, VULKAN_LOADER);
+    if (existsSync(file)) return file;
+  }
+  try {
+    if (readFileSync(ldCache).includes(`${VULKAN_LOADER}\0`)) return "ldconfig";
+  } catch {
+    // No cache: the folders above are all the linker searches.
+  }
+  return null;
 }

@@ -9,6 +9,7 @@
 // Must come first: jax-js reads these globals while it loads.
 import "../../runtime/globals.js";
 import { CommManager } from "../comm.js";
+import { quietCellIO } from "../exec/quiet-io.js";
 import type { CellIO, Executor } from "../exec/types.js";
 import { createInterruptGate } from "../interrupt-gate.js";
 import { createExecutor } from "../lazy-executor.js";
@@ -53,6 +54,8 @@ try {
   process.exit(1);
 }
 const ready = executor;
+// The first cell pays for the type checker's start (seconds on two cores): paid here, it never counts against a cell's --timeout.
+await ready.execute("void 0;", quietCellIO("warming up"), { silent: true, storeHistory: false, executionCount: 0 });
 process.on("message", (message: ToHost) => {
   void ready.execute(message.code, cellIO(message.cell), { silent: false, storeHistory: true, executionCount: message.executionCount }).then((outcome) =>
     send({ type: "done", cell: message.cell, outcome }),

@@ -9,7 +9,7 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { cellTags, type Cell, readNotebook, type StoredOutput, sourceText } from "./notebook-file.js";
+import { cellTags, type Cell, readNotebook, type StoredOutput } from "./notebook-file.js";
 import { normaliseVolatile } from "./normalise.js";
 import { executeNotebook } from "./run.js";
 
@@ -40,36 +40,37 @@ export async function collectNotebooks(paths: string[]): Promise<{ notebooks: st
   return { notebooks, missing };
 }
 
-/** One output reduced to what must reproduce: its kind, stream name, and each mime type's text with volatile parts masked. */
-function comparable(output: StoredOutput): string {
+/** One output reduced to what must reproduce: its kind, and the text of each stream or mime type with volatile parts masked. */
+function comparable(output: StoredOutput, index: number): { where: string; text: string }[] {
   const text = (value: unknown) => normaliseVolatile(Array.isArray(value) ? value.join("") : typeof value === "string" ? value : JSON.stringify(value));
-  if (output.output_type === "stream") return `[${output.name}]\n${text(output.text)}`;
-  if (output.output_type === "error") return `[error] ${output.ename}: ${text(output.evalue)}`;
+  const where = `output ${index + 1}`;
+  if (output.output_type === "stream") return [{ where: `${where} (${String(output.name)})`, text: text(output.text) }];
+  if (output.output_type === "error") return [{ where: `${where} (error)`, text: `${String(output.ename)}: ${text(output.evalue)}` }];
   const data = (output.data ?? {}) as Record<string, unknown>;
-  return Object.keys(data)
-    .sort()
-    .map((mime) => `[${mime}]\n${text(data[mime])}`)
-    .join("\n");
+  const mimes = Object.keys(data).sort();
+  return [{ where: `${where} (${output.output_type})`, text: mimes.join(", ") }, ...mimes.map((mime) => ({ where: `${where} ${mime}`, text: text(data[mime]) }))];
 }
 
 /** Where a fresh cell's outputs first differ from the saved ones, or null when they match. */
 export function outputDifference(saved: StoredOutput[], fresh: StoredOutput[]): string | null {
-  const expected = saved.map(comparable);
-  const actual = fresh.map(comparable);
+  const expected = saved.flatMap(comparable);
+  const actual = fresh.flatMap(comparable);
   for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
-    if (expected[i] === actual[i]) continue;
-    if (expected[i] === undefined) return `an extra output ${i + 1}: ${firstLine(actual[i])}`;
-    if (actual[i] === undefined) return `output ${i + 1} is missing (saved: ${firstLine(expected[i])})`;
-    const want = expected[i].split("\n");
-    const got = actual[i].split("\n");
-    const line = want.findIndex((text, n) => text !== got[n]);
-    const at = line < 0 ? want.length : line;
-    return `output ${i + 1} differs at line ${at + 1}: saved ${JSON.stringify(want[at] ?? "")}, got ${JSON.stringify(got[at] ?? "")}`;
+    const want = expected[i];
+    const got = actual[i];
+    if (want?.where === got?.where && want?.text === got?.text) continue;
+    if (want === undefined) return `an extra ${got.where}: ${firstLine(got.text)}`;
+    if (got === undefined || want.where !== got.where) return `${want.where} is missing (saved: ${firstLine(want.text)})${got ? `; got ${got.where} instead` : ""}`;
+    const wantLines = want.text.split("\n");
+    const gotLines = got.text.split("\n");
+    const line = wantLines.findIndex((text, n) => text !== gotLines[n]);
+    const at = line < 0 ? wantLines.length : line;
+    return `${want.where} differs at line ${at + 1}: saved ${JSON.stringify(wantLines[at] ?? "")}, got ${JSON.stringify(gotLines[at] ?? "")}`;
   }
   return null;
 }
 
-const firstLine = (text: string) => JSON.stringify(text.split("\n").slice(0, 2).join(" "));
+const firstLine = (text: string) => JSON.stringify(text.split("\n")[0]);
 
 export type NotebookVerdict = { passed: true } | { passed: false; reason: string };
 
@@ -98,9 +99,10 @@ export async function testNotebook(file: string, timeoutSeconds: number | null):
   }
   const { notebook: executed, failures } = run;
   if (failures.length > 0) {
-    const { cell, error } = failures[0];
-    const tail = log.trim() ? `\n  kernel log: ${log.trim().split("\n").slice(-5).join("\n    ")}` : "";
-    return { passed: false, reason: `cell ${cell}: ${error.ename}: ${error.evalue}${failures[0].kernelAlive ? "" : tail}` };
+    const { cell, error, kernelAlive } = failures[0];
+    // What a dead kernel wrote last is its side of the story; stdout keeps one line per notebook.
+    if (!kernelAlive && log.trim()) process.stderr.write(`${file}: the kernel's last output:\n${log.trimEnd().split("\n").slice(-10).join("\n")}\n`);
+    return { passed: false, reason: `cell ${cell}: ${error.ename}: ${error.evalue}` };
   }
   for (const [index, cell] of executed.cells.entries()) {
     const late = (cell.outputs ?? []).find((output) => output.output_type === "error");
@@ -109,7 +111,7 @@ export async function testNotebook(file: string, timeoutSeconds: number | null):
   for (const [index, cell] of notebook.cells.entries()) {
     if (!cellTags(cell).includes(CHECK_OUTPUT_TAG)) continue;
     const difference = outputDifference(cell.outputs ?? [], (executed.cells[index] as Cell).outputs ?? []);
-    if (difference !== null) return { passed: false, reason: `cell ${index + 1} (check-output): ${difference}\n  source: ${firstLine(sourceText(cell.source))}` };
+    if (difference !== null) return { passed: false, reason: `cell ${index + 1} (check-output): ${difference}` };
   }
   return { passed: true };
 }
