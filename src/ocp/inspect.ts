@@ -44,7 +44,7 @@ function table(header: string[], rows: string[][]): string {
  * A read-only manager over `dir`, with the step prefix its folders use
  * (`<prefix>_<step>`, Orbax's step_prefix) when no folder is a bare step number.
  */
-function inspectManager(dir: string): CheckpointManager {
+export function inspectManager(dir: string): CheckpointManager {
   const names = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !isTmpName(e.name)).map((e) => e.name);
   if (names.some((n) => /^\d+$/.test(n))) return new CheckpointManager(dir, { readOnly: true });
   const prefixes = new Set(names.map((n) => /^(.+)_\d+$/.exec(n)?.[1]).filter((p) => p !== undefined));

@@ -6,7 +6,7 @@
  * them with later `console.log` output.
  */
 import { currentCell, outsideCell, type RunningCell } from "./cell-context.js";
-import { mimeBundle } from "./mime.js";
+import { mimeBundles } from "./mime.js";
 import type { MimeBundle } from "./types.js";
 
 export interface DisplayOptions {
@@ -41,13 +41,18 @@ function cellOrThrow(what: string): RunningCell {
   return cell;
 }
 
-function show(cell: RunningCell, data: MimeBundle | Promise<MimeBundle>, options: DisplayOptions = {}): Promise<void> {
+/**
+ * Shows each bundle as one output. With a displayId, the first output takes
+ * it and the i-th (i > 0) takes `${displayId}:${i}`: Jupyter replaces every
+ * output of an id with one bundle, so each output needs its own.
+ */
+function show(cell: RunningCell, data: MimeBundle[] | Promise<MimeBundle[]>, options: DisplayOptions = {}): Promise<void> {
   if (options.update && options.displayId === undefined) {
     return Promise.reject(new Error("display(..., { update: true }) needs a displayId: the output to replace"));
   }
-  const transient = options.displayId === undefined ? {} : { display_id: options.displayId };
-  const emit = (bundle: MimeBundle) =>
-    outsideCell(() => cell.io.display(bundle, options.metadata ?? {}, transient, options.update ?? false));
+  const transient = (i: number) => (options.displayId === undefined ? {} : { display_id: i === 0 ? options.displayId : `${options.displayId}:${i}` });
+  const emit = (bundles: MimeBundle[]) =>
+    outsideCell(() => bundles.forEach((bundle, i) => cell.io.display(bundle, options.metadata ?? {}, transient(i), options.update ?? false)));
   // A ready bundle goes out at once, in order with the cell's other output.
   if (!(data instanceof Promise)) {
     emit(data);
@@ -65,7 +70,7 @@ function show(cell: RunningCell, data: MimeBundle | Promise<MimeBundle>, options
 function typed<T>(mime: string, describe: string, encode: (value: T) => unknown) {
   return (value: T, options?: DisplayOptions) => {
     const cell = cellOrThrow(`display.${describe}`);
-    return show(cell, { [mime]: encode(value), "text/plain": `<${describe}>` }, options);
+    return show(cell, [{ [mime]: encode(value), "text/plain": `<${describe}>` }], options);
   };
 }
 
@@ -83,7 +88,7 @@ function stringOf(kind: string) {
 }
 
 export const display: Display = Object.assign(
-  (value: unknown, options?: DisplayOptions) => show(cellOrThrow("display"), mimeBundle(value), options),
+  (value: unknown, options?: DisplayOptions) => show(cellOrThrow("display"), mimeBundles(value), options),
   {
     html: typed("text/html", "html", stringOf("html")),
     markdown: typed("text/markdown", "markdown", stringOf("markdown")),
@@ -92,7 +97,7 @@ export const display: Display = Object.assign(
     jpeg: typed("image/jpeg", "jpeg", base64),
     json: typed("application/json", "json", (value: unknown) => value),
     latex: typed("text/latex", "latex", stringOf("latex")),
-    bundle: (data: MimeBundle, options?: DisplayOptions) => show(cellOrThrow("display.bundle"), data, options),
+    bundle: (data: MimeBundle, options?: DisplayOptions) => show(cellOrThrow("display.bundle"), [data], options),
     clear: (wait = false) => {
       const cell = cellOrThrow("display.clear");
       outsideCell(() => cell.io.clearOutput(wait));

@@ -1,7 +1,9 @@
 /**
  * How values look in a notebook: objects with a `[Symbol.for("Jupyter.display")]()`
- * method (Deno's convention) choose their own MIME bundle; jax-js arrays show
- * their values; everything else is `text/plain` through `util.inspect`.
+ * method (Deno's convention) choose their own MIME bundle, or an array of
+ * bundles for a value shown as several outputs (a checkpoint history's table
+ * and chart); jax-js arrays show their values; everything else is
+ * `text/plain` through `util.inspect`.
  */
 import { inspect } from "node:util";
 import { isJaxArray, type JaxArray } from "./jax-array.js";
@@ -13,18 +15,19 @@ export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 const MAX_SHOWN_ELEMENTS = 1000;
 
 /**
- * The MIME bundle for `value`; reads arrays without consuming them. A
- * promise only where the bundle needs asynchronous work (array data, an
- * asynchronous custom display).
+ * The MIME bundles for `value`, one per output (one unless its display
+ * method returns an array); reads arrays without consuming them. A promise
+ * only where the bundles need asynchronous work (array data, an asynchronous
+ * custom display).
  */
-export function mimeBundle(value: unknown): MimeBundle | Promise<MimeBundle> {
+export function mimeBundles(value: unknown): MimeBundle[] | Promise<MimeBundle[]> {
   const custom = customDisplay(value);
   if (custom) {
     const bundle = custom();
-    return bundle instanceof Promise ? bundle.then((b) => checkBundle(b, value)) : checkBundle(bundle, value);
+    return bundle instanceof Promise ? bundle.then((b) => checkBundles(b, value)) : checkBundles(bundle, value);
   }
-  if (isJaxArray(value)) return formatArray(value).then((text) => ({ "text/plain": text }));
-  return { "text/plain": inspect(value, { colors: false, depth: 4, maxArrayLength: 100 }) };
+  if (isJaxArray(value)) return formatArray(value).then((text) => [{ "text/plain": text }]);
+  return [{ "text/plain": inspect(value, { colors: false, depth: 4, maxArrayLength: 100 }) }];
 }
 
 function customDisplay(value: unknown): (() => unknown) | null {
@@ -33,14 +36,16 @@ function customDisplay(value: unknown): (() => unknown) | null {
   return typeof method === "function" ? () => (method as () => unknown).call(value) : null;
 }
 
-function checkBundle(bundle: unknown, value: unknown): MimeBundle {
-  if (typeof bundle !== "object" || bundle === null || Array.isArray(bundle)) {
+function checkBundles(returned: unknown, value: unknown): MimeBundle[] {
+  const bundles = Array.isArray(returned) ? returned : [returned];
+  const isBundle = (b: unknown): boolean => typeof b === "object" && b !== null && !Array.isArray(b);
+  if (bundles.length === 0 || !bundles.every(isBundle)) {
     const name = (value as object).constructor?.name ?? typeof value;
     throw new TypeError(
-      `[Symbol.for("Jupyter.display")]() of ${name} returned ${inspect(bundle)}: it must return a MIME bundle object such as { "text/html": "..." }`,
+      `[Symbol.for("Jupyter.display")]() of ${name} returned ${inspect(returned)}: it must return a MIME bundle object such as { "text/html": "..." }, or a non-empty array of them (one per output)`,
     );
   }
-  return bundle as MimeBundle;
+  return bundles as MimeBundle[];
 }
 
 async function formatArray(array: JaxArray): Promise<string> {

@@ -1,0 +1,35 @@
+/**
+ * Attaches `[Symbol.for("Jupyter.display")]()` methods to the classes of the
+ * lower layers, which cannot import the display layer themselves. The
+ * kernel's `display(x)` and a cell's last value both go through that method,
+ * so a value looks the same either way, and scripts that load tsnnx get the
+ * same methods. One entry per class; a handler may return one MIME bundle or
+ * an array of them (one output each). Importing this module installs them.
+ */
+import { CheckpointManager } from "../ocp/checkpoint-manager.js";
+import { checkpointHistory } from "./checkpoint-history/index.js";
+
+export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+
+type Bundle = Record<string, unknown>;
+
+interface DisplayHandler<T> {
+  cls: abstract new (...args: any[]) => T;
+  display(value: T): Bundle | Bundle[] | Promise<Bundle | Bundle[]>;
+}
+
+const handler = <T>(h: DisplayHandler<T>): DisplayHandler<unknown> => h as DisplayHandler<unknown>;
+
+const handlers: DisplayHandler<unknown>[] = [
+  handler({ cls: CheckpointManager, display: (manager) => checkpointHistory(manager) }),
+];
+
+for (const { cls, display } of handlers) {
+  Object.defineProperty(cls.prototype, JUPYTER_DISPLAY, {
+    value(this: unknown) {
+      return display(this);
+    },
+    configurable: true,
+    writable: true,
+  });
+}
