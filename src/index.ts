@@ -8,3 +8,4 @@ export type { RuntimeReport, DeviceName } from "./runtime/index.js";
 export * as nnx from "./nnx/index.js";
 export * as optax from "./optax/index.js";
 export * as ocp from "./ocp/index.js";
+export { progress, byteProgress } from "./display/index.js";

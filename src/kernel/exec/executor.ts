@@ -27,7 +27,8 @@ import {
   type MagicContext,
   type MagicHandler,
 } from "../magics/index.js";
-import { mimeBundle } from "./mime.js";
+import { mimeBundles } from "./mime.js";
+import { cellProgress } from "./progress-binding.js";
 import { NotebookScope, use, useFor } from "./scope.js";
 import { isLiveArray } from "./jax-array.js";
 import { NotebookTypes } from "./notebook-types.js";
@@ -123,6 +124,7 @@ class NotebookExecutor implements Executor {
   ) {
     for (const [name, value] of Object.entries(tsnnx)) if (name !== "default") this.scope.set(name, value);
     this.scope.set("display", display);
+    this.scope.set("progress", cellProgress);
     this.scope.set("input", input);
     this.scope.set("prompt", prompt);
     // CommonJS `require`, resolving from the notebook's folder.
@@ -245,9 +247,11 @@ class NotebookExecutor implements Executor {
       const value = isPromiseLike(result.value) ? await Promise.race([result.value, stopped]) : result.value;
       while (cell.pending.size > 0) await Promise.race([Promise.all(cell.pending), stopped]);
       if (!result.set || value === undefined || options.silent) return { status: "ok" };
-      const data = await Promise.race([mimeBundle(value), stopped]);
+      const bundles = await Promise.race([mimeBundles(value), stopped]);
       if (result.owned && isLiveArray(value)) value.dispose();
-      return { status: "ok", result: { data, metadata: {} } };
+      // A value shown as several outputs: all but the last as display data, the last as the cell's result.
+      for (const bundle of bundles.slice(0, -1)) io.display(bundle, {}, {}, false);
+      return { status: "ok", result: { data: bundles.at(-1)!, metadata: {} } };
     } finally {
       cellAwaiting(this.gate, false);
       cell.running = false;
