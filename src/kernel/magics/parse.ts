@@ -31,7 +31,11 @@ export interface Token {
   start: number;
 }
 
-/** Splits at spaces outside quotes and brackets (`new MLP(2, 3)` and `{"a": 1}` stay whole). */
+/**
+ * Splits at spaces outside quotes and brackets (`new MLP(2, 3)` and
+ * `{"a": 1}` stay whole); a word starting with `//` starts a comment, which
+ * ends the line (left in place it would swallow the rest of the rewritten statement).
+ */
 export function splitWords(text: string): Token[] {
   const tokens: Token[] = [];
   let depth = 0;
@@ -41,6 +45,7 @@ export function splitWords(text: string): Token[] {
     const c = text[i]!;
     if (start < 0) {
       if (/\s/.test(c)) continue;
+      if (c === "/" && text[i + 1] === "/") break;
       start = i;
     }
     if (quote) {
@@ -115,7 +120,7 @@ export function rewriteMagic(tsApi: typeof ts, magic: RuntimeMagic, args: string
   const flagsSource = `{${flags.join(", ")}}`;
   const call = (fn: string, operands: string[]) => `await ${fn}(${JSON.stringify(magic.name)}, ${[flagsSource, ...operands].join(", ")})`;
   const rest = tokens.slice(i);
-  const restText = rest.length > 0 ? args.slice(rest[0]!.start).trim() : "";
+  const restText = rest.length > 0 ? args.slice(rest[0]!.start, rest.at(-1)!.start + rest.at(-1)!.text.length) : "";
   const operandText = operandTokens.map((t) => t.text).join(" ");
   const at = (token: Token | undefined) => ({ ...place, column: place.column + (token?.start ?? 0) });
 

@@ -31,6 +31,12 @@ describe("magic lines: rewriting", () => {
     assert.equal(rewritten("%save model --metrics {metrics}"), 'await __tsnnxMagic("save", {"metrics": (metrics)}, () => (model));');
   });
 
+  it("drops a trailing // comment, which would otherwise swallow the rewritten line's end", () => {
+    assert.equal(rewritten("%save model --step 3 // after warm-up"), 'await __tsnnxMagic("save", {"step": 3}, () => (model));');
+    assert.equal(rewritten("%time f(x) // once"), 'await __tsnnxMagicValue("time", {}, () => (f(x)));');
+    assert.equal(rewritten("%save model --dir ./a//b"), 'await __tsnnxMagic("save", {"dir": "./a//b"}, () => (model));');
+  });
+
   it("keeps line numbers and indentation: a magic inside a loop stays on its line", () => {
     const code = "for (let i = 0; i < 3; i++) {\n  %save model --step {i}\n}";
     const lines = rewritten(code).split("\n");
