@@ -43,6 +43,7 @@ export function prepareCell(tsApi: typeof ts, code: string, registry: MagicRegis
   const lines = code.split("\n");
   const actions: PreparedCell["actions"] = [];
   let around: PreparedCell["around"] = (run) => run();
+  const firstWithText = lines.findIndex((l) => l.trim() !== "");
   for (const magic of findMagicLines(lines)) {
     const place: LinePlace = { label, line: magic.index + 1, column: magic.argsColumn };
     if (magic.help) {
@@ -53,6 +54,7 @@ export function prepareCell(tsApi: typeof ts, code: string, registry: MagicRegis
       continue;
     }
     if (magic.cell) {
+      if (magic.index !== firstWithText) throw new UsageError(`%%${magic.name} must be on the first line of the cell (line ${magic.index + 1})`);
       if (!registry.cellMagicNames().includes(magic.name)) {
         throw new UsageError(`unknown cell magic %%${magic.name}; cell magics: ${registry.cellMagicNames().map((n) => "%%" + n).join(", ")}`);
       }
@@ -76,7 +78,8 @@ export function prepareCell(tsApi: typeof ts, code: string, registry: MagicRegis
 /**
  * The cell as completion and `is_complete` should see it: each magic line
  * keeps only its operands (`%restore m = new ML` → `m = new ML`), at their
- * columns, so the type checker completes inside them; the rest goes blank.
+ * columns, so the type checker completes inside them; the rest becomes
+ * spaces, so every offset in the cell stays where it was.
  */
 export function withoutMagicSyntax(code: string, registry: MagicRegistry): string {
   const lines = code.split("\n");
@@ -85,7 +88,7 @@ export function withoutMagicSyntax(code: string, registry: MagicRegistry): strin
     const spec = registry.runtimeMagic(magic.name);
     const keepsCode = spec && !magic.help && !magic.cell && spec.operands.kind !== "none" && spec.operands.kind !== "words";
     if (!keepsCode) {
-      lines[magic.index] = "";
+      lines[magic.index] = " ".repeat(lines[magic.index]!.length);
       continue;
     }
     let rest = magic.args;
@@ -114,18 +117,16 @@ export function cellMagicWithoutBody(code: string): boolean {
   return first >= 0 && /^\s*%%\w+/.test(lines[first]!) && lines.slice(first + 1).every((l) => l.trim() === "");
 }
 
-/** Magic lines: `%` first on a line that starts outside strings, templates and comments; `%%` only on the first line with text. */
+/** Magic lines: `%` first on a line that starts outside strings, templates and comments. */
 function findMagicLines(lines: string[]): MagicLine[] {
   const starts = lineStartsInCode(lines);
   const found: MagicLine[] = [];
-  const firstWithText = lines.findIndex((l) => l.trim() !== "");
   lines.forEach((line, index) => {
     if (!starts[index]) return;
     const match = MAGIC_LINE.exec(line);
     if (!match) return;
     const [, indent, percents, name, help, args] = match as unknown as [string, string, string, string, string | undefined, string];
     const cell = percents === "%%";
-    if (cell && index !== firstWithText) throw new UsageError(`%%${name} must be on the first line of the cell (line ${index + 1})`);
     found.push({ index, indent, name, cell, args, argsColumn: indent.length + percents.length + name.length + (help ? 1 : 0), help: help !== undefined });
   });
   return found;

@@ -85,6 +85,8 @@ describe("magics: the notebook's names, devices, shapes and help", () => {
     assert.deepEqual((await complete("for (;;) {\n  %timeit -")).matches, ["--number", "-n", "--repeat", "-r"]);
     await nb.value("const modelForCompletion = 1;");
     assert.ok((await complete("%save modelFor")).matches.includes("modelForCompletion"));
+    // Offsets after a magic line stay right; a misplaced %%time does not break completion.
+    assert.ok((await complete("%who\n%%time\n%save model --step 3\nmodelFor")).matches.includes("modelForCompletion"));
   });
 
   it("is_complete understands magic lines", async () => {
