@@ -87,6 +87,9 @@ describe("tsnnx run (headless notebook execution)", function () {
     await writeFile(broken, "{ not json");
     await assert.rejects(runNotebook([broken, "-q"]), /broken\.ipynb is not a notebook: invalid JSON/);
     await assert.rejects(runNotebook([path.join(dir, "missing.ipynb")]), /cannot read notebook .*missing\.ipynb/);
+    const fine = await write("fine.ipynb", notebookOf("1"));
+    await assert.rejects(runNotebook([fine, "-o", dir, "--force"]), /--output .* is a directory: name the notebook file to write/);
+    await assert.rejects(runNotebook([fine, "-o", path.join(dir, "no", "out.ipynb")]), /the folder .*no does not exist/);
     assert.throws(() => parseRunArguments(["a.ipynb", "--inplace", "-o", "b.ipynb"]), /--inplace and --output exclude each other/);
     assert.throws(() => parseRunArguments(["--bogus"]), /unknown option --bogus/);
   });

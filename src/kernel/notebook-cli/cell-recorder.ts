@@ -7,13 +7,15 @@ import type { ErrorContent, MimeBundle } from "../exec/types.js";
 import type { Output } from "./notebook-file.js";
 
 type Shown = { data: MimeBundle; metadata: Record<string, unknown> };
+/** Outputs shown with a display id, across the notebook's cells: an update replaces all of them. */
+export type DisplayedOutputs = Map<string, Shown[]>;
 
 export class CellRecorder {
   readonly outputs: Output[] = [];
   #clearPending = false;
 
   constructor(
-    private readonly displays: Map<string, Shown[]>,
+    private readonly displays: DisplayedOutputs,
     private readonly echo: (text: string, stream: "stdout" | "stderr") => void,
   ) {}
 

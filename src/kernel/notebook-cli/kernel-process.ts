@@ -79,7 +79,8 @@ export function startNotebookKernel(
           },
         };
         const message: ToHost = { type: "execute", cell, code, executionCount };
-        child.send(message);
+        // A channel that closed under us is reported by "exit" as a dead kernel.
+        child.send(message, () => {});
         if (timeoutSeconds !== null) {
           timers = [
             setTimeout(() => {

@@ -5,7 +5,7 @@
  * interrupted run never leaves half a notebook.
  */
 import { randomBytes } from "node:crypto";
-import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import type { ErrorContent, MimeBundle } from "../exec/types.js";
 
 export type Output =
@@ -95,6 +95,11 @@ export function newCellId(): string {
 /** Writes beside the target, then renames: an interrupted run never leaves half a notebook. */
 export async function writeNotebook(file: string, notebook: Notebook): Promise<void> {
   const temporary = `${file}.tsnnx-tmp`;
-  await writeFile(temporary, JSON.stringify(notebook, null, 1) + "\n");
-  await rename(temporary, file);
+  try {
+    await writeFile(temporary, JSON.stringify(notebook, null, 1) + "\n");
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new Error(`cannot write notebook ${file}: ${(error as Error).message}`);
+  }
 }

@@ -6,10 +6,10 @@
  * notebook the way `jupyter nbconvert --execute` fills one. `-p` injects
  * papermill-style parameters; `--timeout` bounds each cell.
  */
-import { existsSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { ErrorContent } from "../exec/types.js";
-import { CellRecorder } from "./cell-recorder.js";
+import { CellRecorder, type DisplayedOutputs } from "./cell-recorder.js";
 import { startNotebookKernel, type CellEnd } from "./kernel-process.js";
 import { type Cell, type Notebook, readNotebook, sourceText, toStoredOutput, writeNotebook } from "./notebook-file.js";
 import { injectParameters, parseParameter, type Parameters } from "./parameters.js";
@@ -69,7 +69,7 @@ export interface CellFailure {
   kernelAlive: boolean;
 }
 
-export interface ExecuteOptions {
+export interface NotebookRunOptions {
   /** Folder the kernel process starts in. */
   cwd: string;
   timeoutSeconds: number | null;
@@ -88,8 +88,8 @@ export interface ExecutedNotebook {
 }
 
 /** Runs every code cell of `notebook` in a fresh kernel process. */
-export async function executeNotebook(notebook: Notebook, options: ExecuteOptions): Promise<ExecutedNotebook> {
-  const displays = new Map();
+export async function executeNotebook(notebook: Notebook, options: NotebookRunOptions): Promise<ExecutedNotebook> {
+  const displays: DisplayedOutputs = new Map();
   const recorders = new Map<number, CellRecorder>();
   const kernel = await startNotebookKernel(
     options.cwd,
@@ -156,15 +156,22 @@ function recordEnd(end: CellEnd, cell: number, executionCount: number, recorder:
   }
 }
 
+/** Before any cell runs: an --output that cannot be written must not cost the run. */
+async function checkOutputPath(output: string, force: boolean): Promise<void> {
+  const existing = await stat(output).catch(() => null);
+  if (existing?.isDirectory()) throw new Error(`--output ${output} is a directory: name the notebook file to write`);
+  if (existing !== null && !force) throw new Error(`${output} exists: pass --force to replace it (or --inplace to overwrite the input)`);
+  const folder = await stat(path.dirname(path.resolve(output))).catch(() => null);
+  if (!folder?.isDirectory()) throw new Error(`--output ${output}: the folder ${path.dirname(output)} does not exist`);
+}
+
 const plainError = (ename: string, evalue: string): ErrorContent => ({ ename, evalue, traceback: [`${ename}: ${evalue}`] });
 
 /** Runs the notebook; resolves to the process exit code (0 when every cell succeeded). */
 export async function runNotebook(args: string[]): Promise<number> {
   const options = parseRunArguments(args);
   const input = await readNotebook(options.input);
-  if (options.output !== null && existsSync(options.output) && !options.force) {
-    throw new Error(`${options.output} exists: pass --force to replace it (or --inplace to overwrite the input)`);
-  }
+  if (options.output !== null) await checkOutputPath(options.output, options.force);
   const notebook = options.parameters === null ? input : injectParameters(input, options.parameters);
   const { quiet } = options;
   const { notebook: executed, failures } = await executeNotebook(notebook, {
