@@ -242,21 +242,50 @@ function lengthOf(items: unknown): number | undefined {
   return undefined;
 }
 
-// Generator bodies run at the first next(): the bar starts when the loop does, not when progress() is called.
-function* syncProgress<T>(items: Iterable<T>, startBar: () => ProgressBar): Generator<T, void, undefined> {
-  const bar = startBar();
-  let completed = false;
-  try {
-    for (const item of items) {
-      yield item;
-      bar.advance();
+/**
+ * The sync loop's iterator, by hand rather than a generator: a generator's
+ * yield costs about 50 ns an item, this about a tenth of it. The bar starts at
+ * the first next() (when the loop does); an item counts once the loop asks for
+ * the next one; return() (a break, an exception in the loop) closes the bar
+ * where it stood.
+ */
+class ProgressIterator<T> implements IterableIterator<T> {
+  private bar: ProgressBar | undefined;
+  private readonly inner: Iterator<T>;
+
+  constructor(
+    items: Iterable<T>,
+    private readonly startBar: () => ProgressBar,
+  ) {
+    this.inner = items[Symbol.iterator]();
+  }
+
+  next(): IteratorResult<T> {
+    if (this.bar === undefined) this.bar = this.startBar();
+    else this.bar.advance();
+    let result: IteratorResult<T>;
+    try {
+      result = this.inner.next();
+    } catch (error) {
+      this.bar.close(false);
+      throw error;
     }
-    completed = true;
-  } finally {
-    bar.close(completed);
+    if (result.done) this.bar.close(true);
+    return result;
+  }
+
+  return(value?: unknown): IteratorResult<T> {
+    this.bar?.close(false);
+    this.inner.return?.(value);
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
   }
 }
 
+// A generator body runs at the first next(): the bar starts when the loop does.
 async function* asyncProgress<T>(items: AsyncIterable<T>, startBar: () => ProgressBar): AsyncGenerator<T, void, undefined> {
   const bar = startBar();
   let completed = false;
@@ -276,16 +305,16 @@ async function* asyncProgress<T>(items: AsyncIterable<T>, startBar: () => Progre
  * does; the total defaults to an array's length or a Set's or Map's size.
  * Leaving the loop early (break, an exception) closes the bar where it stood.
  */
-export function progress<T>(items: Iterable<T>, options?: ProgressOptions): Generator<T, void, undefined>;
+export function progress<T>(items: Iterable<T>, options?: ProgressOptions): IterableIterator<T>;
 export function progress<T>(items: AsyncIterable<T>, options?: ProgressOptions): AsyncGenerator<T, void, undefined>;
-export function progress<T>(items: Iterable<T> | AsyncIterable<T>, options: ProgressOptions = {}): Generator<T, void, undefined> | AsyncGenerator<T, void, undefined> {
+export function progress<T>(items: Iterable<T> | AsyncIterable<T>, options: ProgressOptions = {}): IterableIterator<T> | AsyncGenerator<T, void, undefined> {
   const isSync = typeof (items as Iterable<T>)?.[Symbol.iterator] === "function";
   const isAsync = typeof (items as AsyncIterable<T>)?.[Symbol.asyncIterator] === "function";
   if (!isSync && !isAsync) throw new TypeError(`progress expects an iterable or an async iterable, got ${items === null ? "null" : typeof items}`);
   const total = options.total ?? lengthOf(items);
   checkTotal(total);
   const startBar = (): ProgressBar => new ProgressBar(total, options.desc, "it", options);
-  return isSync ? syncProgress(items as Iterable<T>, startBar) : asyncProgress(items as AsyncIterable<T>, startBar);
+  return isSync ? new ProgressIterator(items as Iterable<T>, startBar) : asyncProgress(items as AsyncIterable<T>, startBar);
 }
 
 function checkTotal(total: number | undefined): void {

@@ -153,7 +153,7 @@ describe("display: progress bars", () => {
     const clock = { now: 0 };
     const lines: string[] = [];
     const write = process.stderr.write;
-    process.stderr.write = ((text: string) => lines.push(text)) as typeof process.stderr.write;
+    process.stderr.write = ((text: string) => lines.push(text) > 0) as typeof process.stderr.write;
     try {
       const sink = stderrSink(5000, () => clock.now);
       for (const _ of progress(Array.from({ length: 120 }), { desc: "epoch", sink, clock: () => clock.now })) clock.now += 100; // 12 s
