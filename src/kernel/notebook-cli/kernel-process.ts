@@ -99,7 +99,7 @@ export function startNotebookKernel(
     },
     async close() {
       if (exited === null) {
-        child.disconnect();
+        if (child.connected) child.disconnect();
         const stuck = setTimeout(() => child.kill("SIGKILL"), 2000);
         await exit;
         clearTimeout(stuck);

@@ -60,7 +60,7 @@ export function parseRunArguments(args: string[]): RunArguments {
   return parsed;
 }
 
-/** The first cell that did not end well, as `tsnnx test` and `tsnnx run` report it. */
+/** A cell that did not end well, as `tsnnx test` and `tsnnx run` report it. */
 export interface CellFailure {
   /** 1-based position among all the notebook's cells, markdown included, as a reader counts them. */
   cell: number;
