@@ -1,11 +1,15 @@
-"""The checkpoint of notebooks/02-checkpointing.ipynb, seen from Python Orbax + Flax NNX
-(see test/e2e/tutorial-interop.test.ts). The model is the tutorial's MLP(2, 8, 1).
+"""The checkpoints of notebooks/02-checkpointing.ipynb, seen from Python Orbax + Flax NNX
+(see test/e2e/tutorial-interop.test.ts). The model is the tutorial's MLP(2, 8, 1) with a
+BatchNorm between its layers; predictions are taken in eval mode (running statistics).
 
   tutorial_interop.py read DIR         restore the latest step of the manager folder DIR
                                        into the Flax model; print steps, metrics and the
                                        model's predictions on the tutorial's inputs (JSON)
   tutorial_interop.py write DIR STEP   save the latest step's state, halved, as STEP; print
                                        the predictions of that halved model (JSON)
+  tutorial_interop.py train DIR STEP   restore items `model` and `optimizer` of STEP into a
+                                       fresh model and Adam optimizer, take one training step
+                                       on the tutorial's data, print its loss (JSON)
 """
 import json
 import math
@@ -21,14 +25,19 @@ from flax import nnx
 class MLP(nnx.Module):
     def __init__(self, din, dhidden, dout, *, rngs):
         self.linear1 = nnx.Linear(din, dhidden, rngs=rngs)
+        self.bn = nnx.BatchNorm(dhidden, rngs=rngs)
         self.linear2 = nnx.Linear(dhidden, dout, rngs=rngs)
 
     def __call__(self, x):
-        return self.linear2(nnx.relu(self.linear1(x)))
+        return self.linear2(nnx.relu(self.bn(self.linear1(x))))
 
 
 def tutorial_inputs():
     return jnp.array([[math.sin(i), math.cos(3 * i)] for i in range(32)], dtype=jnp.float32)
+
+
+def tutorial_targets():
+    return jnp.array([[math.sin(i) * math.cos(3 * i)] for i in range(32)], dtype=jnp.float32)
 
 
 def restore_latest(mngr):
@@ -39,6 +48,7 @@ def restore_latest(mngr):
 
 
 def predictions(model):
+    model.eval()
     return np.asarray(model(tutorial_inputs())).astype(np.float64).ravel().tolist()
 
 
@@ -66,11 +76,37 @@ def write(directory, step):
     json.dump({"predictions": predictions(nnx.merge(graphdef, halved))}, sys.stdout)
 
 
+def train(directory, step):
+    import optax
+
+    mngr = ocp.CheckpointManager(directory)
+    model = MLP(2, 8, 1, rngs=nnx.Rngs(123))
+    optimizer = nnx.Optimizer(model, optax.adam(1e-2), wrt=nnx.Param)
+    restored = mngr.restore(
+        step,
+        args=ocp.args.Composite(
+            model=ocp.args.StandardRestore(nnx.state(model)),
+            optimizer=ocp.args.StandardRestore(nnx.state(optimizer)),
+        ),
+    )
+    nnx.update(model, restored.model)
+    nnx.update(optimizer, restored.optimizer)
+
+    def loss_fn(model):
+        return jnp.mean((model(tutorial_inputs()) - tutorial_targets()) ** 2)
+
+    loss, grads = nnx.value_and_grad(loss_fn)(model)
+    optimizer.update(model, grads)
+    json.dump({"loss": float(loss), "optimizer_step": int(optimizer.step.value)}, sys.stdout)
+
+
 if __name__ == "__main__":
     command, directory = sys.argv[1], sys.argv[2]
     if command == "read":
         read(directory)
     elif command == "write":
         write(directory, int(sys.argv[3]))
+    elif command == "train":
+        train(directory, int(sys.argv[3]))
     else:
         sys.exit(f"unknown command {command!r}; see the module docstring")
