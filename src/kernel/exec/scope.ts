@@ -6,16 +6,28 @@
  *
  *   A jax-js Array bound to a top-level name of the notebook stays usable
  *   however often it is passed on. The binding owns one reference; wherever
- *   the top-level code of a cell hands the name over (a function or method
- *   argument, the receiver of a method call such as `x.add(1)`, an
- *   initializer `const y = x`, an assignment, an array or object literal
- *   element), the kernel passes a new reference (`x.ref`) instead, which the
- *   callee consumes as usual. Reading a property (`x.shape`) or passing it to
- *   `display`/`console` takes no reference. When the name is bound to
- *   something else (a re-run of `const x = ...`, `x = ...`) or the kernel
- *   shuts down, the binding's reference is released. Inside functions the
- *   cell defines, jax-js's move rules hold unchanged, and arrays inside
- *   objects or lists are not managed: only arrays bound directly to a name.
+ *   code of a cell hands the name over (a function or method argument, the
+ *   receiver of a method call such as `x.add(1)`, an initializer `const y = x`,
+ *   an assignment, an array or object literal element, a default value, a
+ *   class field, a `return x` or `yield x`), the kernel passes a new reference
+ *   (`x.ref`) instead, which the receiver owns and consumes as usual. This
+ *   holds in all code a cell defines: its top level and the functions, arrow
+ *   functions, methods, getters and callbacks it defines (a `lossFn` closing
+ *   over `x` and `y`, however often `nnx.valueAndGrad` calls it). Reading a
+ *   property (`x.shape`), destructuring (`const { shape } = x`) or passing the
+ *   name to `display`/`console` takes no reference. When the name is bound to
+ *   something else (a re-run of `const x = ...`, `x = ...`) or the kernel shuts
+ *   down, the binding's reference is released. A function's own locals
+ *   (parameters, its `let`/`const`/`var`, catch and loop variables, also when
+ *   named like a notebook binding) keep jax-js's move rules unchanged, and
+ *   arrays inside objects or lists are not managed: only arrays bound directly
+ *   to a name.
+ *
+ * Costs: a reference is taken only where a name is handed over, and the
+ * receiver consumes it, so no array outlives the call (a program traced by
+ * `nnx.jit` keeps the arrays it closed over, as JAX bakes them in as
+ * constants, until it is disposed). `use` on a value that is not an array is
+ * a few property checks.
  */
 import { isLiveArray } from "./jax-array.js";
 

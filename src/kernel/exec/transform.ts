@@ -5,12 +5,14 @@
  * (see run-cell.ts): top-level declarations become assignments to notebook
  * bindings, so they outlive the cell and a re-run simply replaces them;
  * imports become awaited dynamic imports (ESM-only packages work); the last
- * expression statement becomes the cell's result; reads of notebook bindings
- * in consuming positions get their own array reference (see scope.ts for the
- * ownership rule); each top-level `await x` becomes `__tsnnx.resumed(await x)`,
- * which throws KeyboardInterrupt if the cell was interrupted meanwhile (so an
- * interrupted cell's body stops at its next await instead of running on in
- * the background). One `ts.transpileModule` call with a custom transformer
+ * expression statement becomes the cell's result; wherever any code of the
+ * cell (its top level, or a function, method or callback it defines) hands a
+ * notebook binding over, it hands over a new array reference instead (see
+ * scope.ts for the ownership rule; the rewriter tracks scopes, so a local
+ * named like a notebook binding shadows it); each top-level `await x` becomes
+ * `__tsnnx.resumed(await x)`, which throws KeyboardInterrupt if the cell was
+ * interrupted meanwhile (so an interrupted cell's body stops at its next
+ * await instead of running on in the background). One `ts.transpileModule` call with a custom transformer
  * does it all, so the source map covers the rewrites.
  */
 import type ts from "typescript";
@@ -55,7 +57,8 @@ export function transformCell(
       target: tsApi.ScriptTarget.ES2022,
       module: tsApi.ModuleKind.ESNext,
       sourceMap: true,
-      inlineSources: false,
+      // The cell's text travels with the map, so an error report can quote the code it happened in (traceback.ts).
+      inlineSources: true,
       removeComments: true,
       useDefineForClassFields: true,
     },
@@ -83,8 +86,10 @@ function stripPrologueAndMapComment(js: string): string {
 
 class CellRewriter {
   private readonly f: ts.NodeFactory;
-  /** Names declared inside the top-level block being visited (they shadow notebook names). */
-  private readonly locals: Set<string>[] = [];
+  /** Names declared by the scopes being visited, innermost last: they shadow notebook names. */
+  private readonly scopes: ReadonlySet<string>[] = [];
+  /** How many functions the node being visited is inside: only the cell's own `await`s are checked for interrupts. */
+  private functionDepth = 0;
 
   constructor(
     private readonly ts: typeof import("typescript"),
@@ -99,6 +104,7 @@ class CellRewriter {
     const hoisted: ts.Statement[] = [];
     const body: ts.Statement[] = [];
     const lastIndex = lastRunnableIndex(ts, file.statements);
+    this.scopes.push(cellLocals(ts, file));
     file.statements.forEach((statement, index) => {
       if (ts.isFunctionDeclaration(statement)) {
         const assignment = this.functionAssignment(statement);
@@ -122,12 +128,13 @@ class CellRewriter {
     if (ts.isExportDeclaration(statement) || ts.isExportAssignment(statement)) return [];
     if (ts.isVariableStatement(statement)) return this.variableAssignments(statement);
     if (ts.isClassDeclaration(statement) && statement.name) {
+      const visited = this.visit(statement) as ts.ClassDeclaration;
       const expression = this.f.createClassExpression(
-        withoutExportModifiers(ts, statement.modifiers),
-        statement.name,
-        statement.typeParameters,
-        statement.heritageClauses,
-        statement.members,
+        withoutExportModifiers(ts, visited.modifiers),
+        visited.name,
+        visited.typeParameters,
+        visited.heritageClauses,
+        visited.members,
       );
       return [this.assign(statement, this.f.createIdentifier(statement.name.text), expression)];
     }
@@ -136,11 +143,11 @@ class CellRewriter {
       // the `with`, assignments to E reach the notebook binding.
       return [stripExport(ts, statement)];
     }
-    return [this.visitTopLevel(statement) as ts.Statement];
+    return [this.visit(statement) as ts.Statement];
   }
 
   private resultStatement(statement: ts.ExpressionStatement): ts.Statement {
-    const expression = this.visitTopLevel(statement.expression) as ts.Expression;
+    const expression = this.visit(statement.expression) as ts.Expression;
     const owned = producesNewValue(this.ts, statement.expression);
     const call = this.runtimeCall("result", [expression, owned ? this.f.createTrue() : this.f.createFalse()]);
     return this.ts.setTextRange(this.f.createExpressionStatement(call), statement);
@@ -149,14 +156,15 @@ class CellRewriter {
   private functionAssignment(statement: ts.FunctionDeclaration): ts.Statement | null {
     if (!statement.body || !statement.name) return null; // an overload signature
     const ts = this.ts;
+    const visited = this.visit(statement) as ts.FunctionDeclaration;
     const expression = this.f.createFunctionExpression(
-      statement.modifiers?.filter((m) => m.kind === ts.SyntaxKind.AsyncKeyword) as ts.Modifier[] | undefined,
-      statement.asteriskToken,
-      statement.name,
-      statement.typeParameters,
-      statement.parameters,
-      statement.type,
-      this.visitNested(statement.body) as ts.Block,
+      visited.modifiers?.filter((m) => m.kind === ts.SyntaxKind.AsyncKeyword) as ts.Modifier[] | undefined,
+      visited.asteriskToken,
+      visited.name,
+      visited.typeParameters,
+      visited.parameters,
+      visited.type,
+      visited.body!,
     );
     return this.assign(statement, this.f.createIdentifier(statement.name.text), expression);
   }
@@ -166,7 +174,7 @@ class CellRewriter {
     if (statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)) return [];
     return statement.declarationList.declarations.map((declaration) => {
       const value = declaration.initializer
-        ? this.consume(declaration.initializer)
+        ? this.initializer(declaration.name, declaration.initializer)
         : this.f.createVoidZero();
       return this.assign(declaration, this.bindingTarget(declaration.name), value);
     });
@@ -181,12 +189,10 @@ class CellRewriter {
       return f.createObjectLiteralExpression(
         name.elements.map((element) => {
           const target = this.bindingTarget(element.name);
-          const withDefault = element.initializer
-            ? f.createAssignment(target, this.visitTopLevel(element.initializer) as ts.Expression)
-            : target;
+          const withDefault = element.initializer ? f.createAssignment(target, this.consume(element.initializer)) : target;
           if (element.dotDotDotToken) return f.createSpreadAssignment(target);
           const key = element.propertyName ?? (element.name as ts.Identifier);
-          return f.createPropertyAssignment(this.visitTopLevel(key) as ts.PropertyName, withDefault);
+          return f.createPropertyAssignment(this.visit(key) as ts.PropertyName, withDefault);
         }),
       );
     }
@@ -195,9 +201,7 @@ class CellRewriter {
         if (ts.isOmittedExpression(element)) return f.createOmittedExpression();
         const target = this.bindingTarget(element.name);
         if (element.dotDotDotToken) return f.createSpreadElement(target);
-        return element.initializer
-          ? f.createAssignment(target, this.visitTopLevel(element.initializer) as ts.Expression)
-          : target;
+        return element.initializer ? f.createAssignment(target, this.consume(element.initializer)) : target;
       }),
     );
   }
@@ -250,122 +254,258 @@ class CellRewriter {
   }
 
   /**
-   * Code that runs at the cell's top level (not inside a function): reads of
-   * notebook arrays in consuming positions get their own reference.
+   * Any code of the cell, at its top level or inside the functions, methods
+   * and callbacks it defines: reads of notebook arrays where they are handed
+   * over get their own reference; names a scope declares shadow notebook
+   * names inside it.
    */
-  private visitTopLevel(node: ts.Node): ts.Node {
+  private readonly visit = (node: ts.Node): ts.Node => {
     const ts = this.ts;
-    if (isFunctionLike(ts, node)) return this.visitNested(node);
-    const scoped = this.blockLocals(node);
-    if (scoped) this.locals.push(scoped);
+    const declared = declaredIn(ts, node);
+    const isFunction = ts.isFunctionLike(node) || ts.isClassStaticBlockDeclaration(node);
+    if (declared) this.scopes.push(declared);
+    if (isFunction) this.functionDepth++;
     try {
-      if (ts.isCallExpression(node) && isDynamicImport(ts, node)) return this.dynamicImport(node);
-      if (ts.isCallExpression(node) || ts.isNewExpression(node)) return this.visitCall(node);
-      if (ts.isAwaitExpression(node)) {
-        const awaited = ts.visitEachChild(node, (child) => this.visitTopLevel(child), this.context);
-        return ts.setTextRange(this.runtimeCall("resumed", [awaited]), node);
-      }
-      if (ts.isArrayLiteralExpression(node)) {
-        return this.f.updateArrayLiteralExpression(node, node.elements.map((e) => this.consume(e)));
-      }
-      if (ts.isPropertyAssignment(node)) {
-        return this.f.updatePropertyAssignment(node, this.visitTopLevel(node.name) as ts.PropertyName, this.consume(node.initializer));
-      }
-      if (ts.isShorthandPropertyAssignment(node) && !node.objectAssignmentInitializer && this.isNotebookName(node.name)) {
-        return this.f.createPropertyAssignment(node.name.text, this.consume(node.name));
-      }
-      if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-        return this.f.updateBinaryExpression(node, this.visitTopLevel(node.left) as ts.Expression, node.operatorToken, this.consume(node.right));
-      }
-      if (ts.isVariableDeclaration(node) && node.initializer) {
-        return this.f.updateVariableDeclaration(node, node.name, node.exclamationToken, node.type, this.consume(node.initializer));
-      }
-      return ts.visitEachChild(node, (child) => this.visitTopLevel(child), this.context);
+      return this.rewriteNode(node);
     } finally {
-      if (scoped) this.locals.pop();
+      if (isFunction) this.functionDepth--;
+      if (declared) this.scopes.pop();
     }
+  };
+
+  private rewriteNode(node: ts.Node): ts.Node {
+    const ts = this.ts;
+    const f = this.f;
+    if (ts.isCallExpression(node) && isDynamicImport(ts, node)) return this.dynamicImport(node);
+    if (ts.isCallExpression(node) || ts.isNewExpression(node)) return this.visitCall(node);
+    if (ts.isAwaitExpression(node) && this.functionDepth === 0) {
+      const awaited = ts.visitEachChild(node, this.visit, this.context);
+      return ts.setTextRange(this.runtimeCall("resumed", [awaited]), node);
+    }
+    if (ts.isArrayLiteralExpression(node)) {
+      return f.updateArrayLiteralExpression(node, node.elements.map((e) => this.consume(e)));
+    }
+    if (ts.isPropertyAssignment(node)) {
+      return f.updatePropertyAssignment(node, this.visit(node.name) as ts.PropertyName, this.consume(node.initializer));
+    }
+    if (ts.isShorthandPropertyAssignment(node) && !node.objectAssignmentInitializer && this.isNotebookName(node.name)) {
+      return ts.setTextRange(f.createPropertyAssignment(node.name.text, this.consume(node.name)), node);
+    }
+    if (ts.isBinaryExpression(node) && isAssignment(ts, node.operatorToken.kind)) {
+      const isPlain = node.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+      const target = isPlain ? this.assignmentTarget(node.left) : (this.visit(node.left) as ts.Expression);
+      const destructures = ts.isArrayLiteralExpression(node.left) || ts.isObjectLiteralExpression(node.left);
+      const value = destructures ? (this.visit(node.right) as ts.Expression) : this.consume(node.right);
+      return f.updateBinaryExpression(node, target, node.operatorToken, value);
+    }
+    if ((ts.isForOfStatement(node) || ts.isForInStatement(node)) && !ts.isVariableDeclarationList(node.initializer)) {
+      // `for ([a, b] of pairs)`: the initializer is a destructuring target.
+      const target = this.assignmentTarget(node.initializer);
+      const expression = this.visit(node.expression) as ts.Expression;
+      const statement = this.visit(node.statement) as ts.Statement;
+      return ts.isForOfStatement(node)
+        ? f.updateForOfStatement(node, node.awaitModifier, target, expression, statement)
+        : f.updateForInStatement(node, target, expression, statement);
+    }
+    if (ts.isVariableDeclaration(node) && node.initializer) {
+      const name = this.visit(node.name) as ts.BindingName;
+      return f.updateVariableDeclaration(node, name, node.exclamationToken, node.type, this.initializer(node.name, node.initializer));
+    }
+    if (ts.isBindingElement(node) && node.initializer) {
+      const key = node.propertyName && (this.visit(node.propertyName) as ts.PropertyName);
+      return f.updateBindingElement(node, node.dotDotDotToken, key, this.visit(node.name) as ts.BindingName, this.consume(node.initializer));
+    }
+    if (ts.isParameter(node) && node.initializer) {
+      const name = this.visit(node.name) as ts.BindingName;
+      return f.updateParameterDeclaration(node, node.modifiers, node.dotDotDotToken, name, node.questionToken, node.type, this.consume(node.initializer));
+    }
+    if (ts.isPropertyDeclaration(node) && node.initializer) {
+      const name = this.visit(node.name) as ts.PropertyName;
+      return f.updatePropertyDeclaration(node, node.modifiers, name, node.questionToken ?? node.exclamationToken, node.type, this.consume(node.initializer));
+    }
+    if (ts.isReturnStatement(node) && node.expression) {
+      return f.updateReturnStatement(node, this.consume(node.expression));
+    }
+    if (ts.isArrowFunction(node) && !ts.isBlock(node.body)) {
+      const parameters = ts.visitNodes(node.parameters, this.visit, ts.isParameter);
+      return f.updateArrowFunction(node, node.modifiers, node.typeParameters, parameters, node.type, node.equalsGreaterThanToken, this.consume(node.body));
+    }
+    if (ts.isYieldExpression(node) && node.expression && !node.asteriskToken) {
+      return f.updateYieldExpression(node, undefined, this.consume(node.expression));
+    }
+    return ts.visitEachChild(node, this.visit, this.context);
   }
 
-  /** Inside functions jax-js's own rules hold: only dynamic imports are rewritten. */
-  private visitNested(node: ts.Node): ts.Node {
+  /** A declaration's value: handed over to a name, only read by a destructuring pattern (`const { shape } = x`). */
+  private initializer(name: ts.BindingName, value: ts.Expression): ts.Expression {
+    return this.ts.isIdentifier(name) ? this.consume(value) : (this.visit(value) as ts.Expression);
+  }
+
+  /** The left side of `=`: the targets of a destructuring pattern are bound, not handed over; its defaults are. */
+  private assignmentTarget(node: ts.Expression): ts.Expression {
     const ts = this.ts;
-    if (ts.isCallExpression(node) && isDynamicImport(ts, node)) return this.dynamicImport(node);
-    return ts.visitEachChild(node, (child) => this.visitNested(child), this.context);
+    const f = this.f;
+    if (ts.isArrayLiteralExpression(node)) {
+      return f.updateArrayLiteralExpression(node, node.elements.map((e) => this.assignmentTarget(e)));
+    }
+    if (ts.isObjectLiteralExpression(node)) {
+      return f.updateObjectLiteralExpression(
+        node,
+        node.properties.map((property) => {
+          if (ts.isPropertyAssignment(property)) {
+            return f.updatePropertyAssignment(property, this.visit(property.name) as ts.PropertyName, this.assignmentTarget(property.initializer));
+          }
+          if (ts.isShorthandPropertyAssignment(property)) {
+            const fallback = property.objectAssignmentInitializer && this.consume(property.objectAssignmentInitializer);
+            return f.updateShorthandPropertyAssignment(property, property.name, fallback);
+          }
+          if (ts.isSpreadAssignment(property)) return f.updateSpreadAssignment(property, this.assignmentTarget(property.expression));
+          return this.visit(property) as ts.ObjectLiteralElementLike;
+        }),
+      );
+    }
+    if (ts.isSpreadElement(node)) return f.updateSpreadElement(node, this.assignmentTarget(node.expression));
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      return f.updateBinaryExpression(node, this.assignmentTarget(node.left), node.operatorToken, this.consume(node.right));
+    }
+    if (ts.isParenthesizedExpression(node)) return f.updateParenthesizedExpression(node, this.assignmentTarget(node.expression));
+    return this.visit(node) as ts.Expression;
   }
 
   private dynamicImport(node: ts.CallExpression): ts.Expression {
-    const args = node.arguments.map((a) => this.visitNested(a) as ts.Expression);
+    const args = node.arguments.map((a) => this.visit(a) as ts.Expression);
     return this.ts.setTextRange(this.runtimeCall("import", args), node);
   }
 
   private visitCall(node: ts.CallExpression | ts.NewExpression): ts.Node {
     const ts = this.ts;
+    const f = this.f;
     const borrowing = isBorrowingCallee(ts, node.expression);
-    const args = node.arguments?.map((a) => (borrowing ? (this.visitTopLevel(a) as ts.Expression) : this.consume(a)));
-    let callee = this.visitTopLevel(node.expression) as ts.Expression;
-    const receiver = ts.isPropertyAccessExpression(node.expression) ? node.expression.expression : null;
-    if (ts.isCallExpression(node) && receiver && ts.isIdentifier(receiver) && this.isNotebookName(receiver)) {
+    const args = node.arguments?.map((a) => (borrowing ? (this.visit(a) as ts.Expression) : this.consume(a)));
+    let callee = this.visit(node.expression) as ts.Expression;
+    const access = ts.isPropertyAccessExpression(node.expression) ? node.expression : null;
+    if (ts.isCallExpression(node) && access && ts.isIdentifier(access.expression) && this.isNotebookName(access.expression)) {
       // `x.add(1)` consumes x (a method call on a jax-js array moves `this`).
-      const method = (node.expression as ts.PropertyAccessExpression).name;
-      const owned = this.runtimeCall("useFor", [receiver, this.f.createStringLiteral(method.text)]);
-      callee = this.f.createPropertyAccessExpression(owned, method);
+      const owned = this.runtimeCall("useFor", [access.expression, f.createStringLiteral(access.name.text)]);
+      callee = ts.isPropertyAccessChain(access)
+        ? f.createPropertyAccessChain(owned, access.questionDotToken, access.name)
+        : f.createPropertyAccessExpression(owned, access.name);
     }
-    if (ts.isCallExpression(node)) return this.f.updateCallExpression(node, callee, node.typeArguments, args ?? []);
-    return this.f.updateNewExpression(node, callee, node.typeArguments, args);
+    if (ts.isCallExpression(node)) return f.updateCallExpression(node, callee, node.typeArguments, args ?? []);
+    return f.updateNewExpression(node, callee, node.typeArguments, args);
   }
 
-  /** An expression whose value is handed over (argument, initializer, element). */
+  /** An expression whose value is handed over (argument, initializer, element, return value). */
   private consume(expression: ts.Expression): ts.Expression {
     const ts = this.ts;
-    if (ts.isIdentifier(expression) && this.isNotebookName(expression)) {
-      return ts.setTextRange(this.runtimeCall("use", [expression]), expression);
+    const f = this.f;
+    if (ts.isIdentifier(expression)) {
+      return this.isNotebookName(expression) ? ts.setTextRange(this.runtimeCall("use", [expression]), expression) : expression;
     }
     if (ts.isParenthesizedExpression(expression)) {
-      return this.f.updateParenthesizedExpression(expression, this.consume(expression.expression));
+      return f.updateParenthesizedExpression(expression, this.consume(expression.expression));
     }
     if (ts.isConditionalExpression(expression)) {
-      return this.f.updateConditionalExpression(
+      return f.updateConditionalExpression(
         expression,
-        this.visitTopLevel(expression.condition) as ts.Expression,
+        this.visit(expression.condition) as ts.Expression,
         expression.questionToken,
         this.consume(expression.whenTrue),
         expression.colonToken,
         this.consume(expression.whenFalse),
       );
     }
-    if (ts.isAsExpression(expression) || ts.isNonNullExpression(expression) || ts.isSatisfiesExpression(expression)) {
+    if (ts.isBinaryExpression(expression)) {
+      const operator = expression.operatorToken.kind;
+      // `a ?? b`, `a || b` hand over whichever they pick (an array is never nullish or falsy);
+      // `a && b` and `(a, b)` hand over only b.
+      const handsOverLeft = operator === ts.SyntaxKind.QuestionQuestionToken || operator === ts.SyntaxKind.BarBarToken;
+      if (handsOverLeft || operator === ts.SyntaxKind.AmpersandAmpersandToken || operator === ts.SyntaxKind.CommaToken) {
+        const left = handsOverLeft ? this.consume(expression.left) : (this.visit(expression.left) as ts.Expression);
+        return f.updateBinaryExpression(expression, left, expression.operatorToken, this.consume(expression.right));
+      }
+    }
+    if (ts.isAsExpression(expression) || ts.isNonNullExpression(expression) || ts.isSatisfiesExpression(expression) || ts.isTypeAssertionExpression(expression)) {
       return this.consume(expression.expression);
     }
-    return this.visitTopLevel(expression) as ts.Expression;
+    return this.visit(expression) as ts.Expression;
   }
 
   private isNotebookName(identifier: ts.Identifier): boolean {
     const name = identifier.text;
     if (!this.notebookNames.has(name)) return false;
-    return !this.locals.some((scope) => scope.has(name));
+    return !this.scopes.some((scope) => scope.has(name));
   }
+}
 
-  /** Names a nested top-level block, loop or catch clause declares (they shadow notebook names). */
-  private blockLocals(node: ts.Node): Set<string> | null {
-    const ts = this.ts;
-    const names = new Set<string>();
-    const addList = (list: ts.ForInitializer | undefined) => {
-      if (list && ts.isVariableDeclarationList(list)) {
-        for (const d of list.declarations) for (const n of bindingNames(ts, d.name)) names.add(n);
-      }
-    };
-    if (ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isForInStatement(node)) addList(node.initializer);
-    else if (ts.isCatchClause(node) && node.variableDeclaration) {
-      for (const n of bindingNames(ts, node.variableDeclaration.name)) names.add(n);
-    } else if (ts.isBlock(node) || ts.isCaseBlock(node)) {
-      const statements = ts.isBlock(node) ? node.statements : node.clauses.flatMap((c) => [...c.statements]);
-      for (const s of statements) {
-        if (ts.isVariableStatement(s)) addList(s.declarationList);
-        else if ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name) names.add(s.name.text);
-      }
-    } else return null;
-    return names;
+/**
+ * Names that are locals of the cell's own function: `var`s declared inside
+ * its top-level blocks and loops (a top-level `var` statement declares a
+ * notebook name instead).
+ */
+function cellLocals(tsApi: typeof ts, file: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const statement of file.statements) {
+    if (!tsApi.isVariableStatement(statement)) addHoistedVars(tsApi, statement, names);
   }
+  return names;
+}
+
+/**
+ * The names `node` declares for the code inside it: a function's parameters,
+ * own name and `var`s; a block's `let`, `const`, `class`, `function` and
+ * `enum`; a loop's or a catch clause's variables; a class expression's name.
+ */
+function declaredIn(tsApi: typeof ts, node: ts.Node): Set<string> | null {
+  const names = new Set<string>();
+  const addBinding = (name: ts.BindingName) => {
+    for (const n of bindingNames(tsApi, name)) names.add(n);
+  };
+  if (tsApi.isFunctionLike(node)) {
+    for (const parameter of node.parameters) addBinding(parameter.name);
+    if (tsApi.isFunctionExpression(node) && node.name) names.add(node.name.text);
+    const body = (node as ts.FunctionLikeDeclaration).body;
+    if (body) addHoistedVars(tsApi, body, names);
+  } else if (tsApi.isClassStaticBlockDeclaration(node)) {
+    addHoistedVars(tsApi, node.body, names);
+  } else if (tsApi.isBlock(node) || tsApi.isCaseBlock(node)) {
+    const statements = tsApi.isBlock(node) ? node.statements : node.clauses.flatMap((c) => [...c.statements]);
+    for (const s of statements) {
+      if (tsApi.isVariableStatement(s)) s.declarationList.declarations.forEach((d) => addBinding(d.name));
+      else if ((tsApi.isFunctionDeclaration(s) || tsApi.isClassDeclaration(s) || tsApi.isEnumDeclaration(s)) && s.name) names.add(s.name.text);
+    }
+  } else if (tsApi.isForStatement(node) || tsApi.isForOfStatement(node) || tsApi.isForInStatement(node)) {
+    const list = node.initializer;
+    if (!list || !tsApi.isVariableDeclarationList(list)) return null;
+    list.declarations.forEach((d) => addBinding(d.name));
+  } else if (tsApi.isCatchClause(node) && node.variableDeclaration) {
+    addBinding(node.variableDeclaration.name);
+  } else if (tsApi.isClassExpression(node) && node.name) {
+    names.add(node.name.text);
+  } else {
+    return null;
+  }
+  return names;
+}
+
+/** Adds the `var`s declared in `node` outside nested functions (they belong to the enclosing function). */
+function addHoistedVars(tsApi: typeof ts, node: ts.Node, names: Set<string>): void {
+  tsApi.forEachChild(node, (child) => {
+    if (tsApi.isFunctionLike(child) || tsApi.isClassLike(child) || tsApi.isClassStaticBlockDeclaration(child)) return;
+    if (tsApi.isVariableDeclarationList(child) && !(child.flags & tsApi.NodeFlags.BlockScoped)) {
+      for (const d of child.declarations) for (const n of bindingNames(tsApi, d.name)) names.add(n);
+    }
+    addHoistedVars(tsApi, child, names);
+  });
+}
+
+function isAssignment(tsApi: typeof ts, operator: ts.SyntaxKind): boolean {
+  return (
+    operator === tsApi.SyntaxKind.EqualsToken ||
+    operator === tsApi.SyntaxKind.QuestionQuestionEqualsToken ||
+    operator === tsApi.SyntaxKind.BarBarEqualsToken ||
+    operator === tsApi.SyntaxKind.AmpersandAmpersandEqualsToken
+  );
 }
 
 function isTypeOnly(tsApi: typeof ts, statement: ts.Statement): boolean {
@@ -375,17 +515,6 @@ function isTypeOnly(tsApi: typeof ts, statement: ts.Statement): boolean {
   if (tsApi.isImportDeclaration(statement)) return statement.importClause?.isTypeOnly ?? false;
   if (tsApi.isImportEqualsDeclaration(statement)) return statement.isTypeOnly;
   return false;
-}
-
-function isFunctionLike(tsApi: typeof ts, node: ts.Node): boolean {
-  return (
-    tsApi.isFunctionExpression(node) ||
-    tsApi.isArrowFunction(node) ||
-    tsApi.isFunctionDeclaration(node) ||
-    tsApi.isClassLike(node) ||
-    tsApi.isMethodDeclaration(node) ||
-    tsApi.isAccessor(node)
-  );
 }
 
 function isDynamicImport(tsApi: typeof ts, node: ts.CallExpression): boolean {
