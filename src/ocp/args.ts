@@ -33,10 +33,17 @@ export type Restored<T> = T extends ShapeDtypeStruct | JaxArray
 /** Restore args that remember their template's type, so `restore` can return `Restored<T>`. */
 export type TemplateRestoreArgs<T> = ItemRestoreArgs & { readonly template?: T };
 
-export interface CompositeArgs<A> {
+/** Several named items; `Items` keeps each item's own args type, so a restore is typed item by item. */
+export interface CompositeArgs<A, Items = Record<string, A>> {
   kind: "Composite";
-  items: Record<string, A>;
+  items: Items;
 }
+
+/** What restoring one item gives: typed by its template; unknown for JSON or without a template. */
+export type RestoredItem<A> = A extends { readonly template?: infer T } ? Restored<T> : unknown;
+
+/** What a Composite restore gives: an object with each item restored as its args say. */
+export type RestoredComposite<Items> = { [K in keyof Items]: RestoredItem<Items[K]> };
 
 export type SaveArgs = ItemSaveArgs | CompositeArgs<ItemSaveArgs>;
 export type RestoreArgs = ItemRestoreArgs | CompositeArgs<ItemRestoreArgs>;
@@ -68,7 +75,7 @@ export function JsonRestore(): ItemRestoreArgs {
 }
 
 /** Several named items in one checkpoint: `Composite({ params: StandardSave(p), meta: JsonSave(m) })`. */
-export function Composite<A extends ItemSaveArgs | ItemRestoreArgs>(items: Record<string, A>): CompositeArgs<A> {
+export function Composite<Items extends Record<string, ItemSaveArgs | ItemRestoreArgs>>(items: Items): CompositeArgs<Items[keyof Items], Items> {
   for (const [name, arg] of Object.entries(items)) {
     if (typeof arg !== "object" || arg === null || typeof (arg as { kind?: unknown }).kind !== "string") {
       throw new Error(`Composite: item "${name}" is not an ocp.args value (use ocp.args.StandardSave(...), JsonSave(...), ...)`);

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
 import { readPyTreeMetadata, type LeafMetadata } from "./format/index.js";
-import type { ItemRestoreArgs, RestoreArgs, Restored, SaveArgs, TemplateRestoreArgs } from "./args.js";
+import type { CompositeArgs, ItemRestoreArgs, RestoreArgs, Restored, RestoredComposite, SaveArgs, TemplateRestoreArgs } from "./args.js";
 import { commitDir, findInterruptedReplaceSync, makeTmpDir, recoverReplacesInSync, REPLACED_SUFFIX, removeTmpDirsSync, TMP_MARKER } from "./atomic.js";
 import { BackgroundWork } from "./background.js";
 import { mapWithLimit } from "./format/concurrency.js";
@@ -289,8 +289,12 @@ export class CheckpointManager {
    * Restores `step` (default: the latest). With item args, the single item
    * `default`; with Composite, an object keyed by item name; with no args, the
    * `default` item alone if that is all there is, otherwise every item.
+   * Typed by the templates the args carry (item by item for Composite).
    */
-  /** Restores a step (the latest when none is given); typed by the template when `args` carry one. */
+  restore<Items extends Record<string, ItemRestoreArgs>>(
+    step: number | undefined,
+    options: { args: CompositeArgs<ItemRestoreArgs, Items> },
+  ): Promise<RestoredComposite<Items>>;
   restore<T>(step: number | undefined, options: { args: TemplateRestoreArgs<T> }): Promise<Restored<T>>;
   restore(step?: number, options?: { args?: RestoreArgs }): Promise<unknown>;
   async restore(step?: number, options: { args?: RestoreArgs } = {}): Promise<unknown> {
