@@ -37,8 +37,9 @@ export interface PanelChartOptions {
 const MARGIN = { left: 64, right: 16, top: 8, bottom: 36 };
 const PANEL_GAP = 30;
 const TITLE_HEIGHT = 16;
-const LINE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"];
-const MARK_COLOUR = "#d62728";
+/** Series colours, one per panel, none of them the marker's red. */
+export const LINE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"];
+export const MARK_COLOUR = "#d62728";
 const FONT = `font-family="sans-serif"`;
 
 /** `<`, `>`, `&` and both quotes as entities: safe in SVG or HTML text and attribute values. */

@@ -21,11 +21,10 @@
  * The specs are written by hand as plain JSON; names from checkpoints only
  * ever appear as data or as escaped text, never inside an expression.
  */
-import { panelChartSvg, shortNumber, type Panel } from "../chart/svg-panels.js";
+import { LINE_COLOURS, MARK_COLOUR, panelChartSvg, shortNumber, type Panel } from "../chart/svg-panels.js";
 import type { CheckpointHistory, HistoryRow } from "./history.js";
 
 const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
-const MARK_COLOUR = "#d62728";
 const PANEL_WIDTH = 560;
 const PANEL_HEIGHT = 110;
 
@@ -54,6 +53,9 @@ function chartSeries(history: CheckpointHistory): Series[] {
   return size ? [...metrics, size] : metrics;
 }
 
+/** The same colour for a series in every chart form (the SVG takes them in panel order too). */
+const colourOf = (index: number): string => LINE_COLOURS[index % LINE_COLOURS.length]!;
+
 /** Plotly reads `<b>`, `<br>` and entities in every text: a name shows literally once its markup characters are entities. */
 function plotlyText(text: string): string {
   return text.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
@@ -66,7 +68,7 @@ function plotlyFigure(series: readonly Series[], bestStep: number | undefined): 
   const data: Record<string, unknown>[] = [];
   const layout: Record<string, unknown> = {
     height: 80 + n * 170,
-    margin: { l: 70, r: 20, t: 30, b: 50 },
+    margin: { l: 70, r: 20, t: 50, b: 50 },
     showlegend: false,
     hovermode: "closest",
     xaxis: { title: { text: "step" }, anchor: n > 0 ? `y${n === 1 ? "" : n}` : "y", domain: [0, 1] },
@@ -83,7 +85,8 @@ function plotlyFigure(series: readonly Series[], bestStep: number | undefined): 
       y: s.rows.map((r) => r.value),
       xaxis: "x",
       yaxis: axis,
-      marker: { size: 6, symbol: s.rows.map((r) => (r.row.status === "deleted" ? "circle-open" : "circle")) },
+      line: { color: colourOf(i) },
+      marker: { size: 6, color: colourOf(i), symbol: s.rows.map((r) => (r.row.status === "deleted" ? "circle-open" : "circle")) },
       customdata: s.rows.map((r) => r.row.status),
       hovertemplate: "step %{x}<br>%{fullData.name}: %{y}<br>%{customdata}<extra></extra>",
     });
@@ -122,7 +125,7 @@ function vegaLiteSpec(series: readonly Series[], bestStep: number | undefined): 
     { field: "status", type: "nominal" },
   ];
   const order = series.map((s) => s.name);
-  const colour = { field: "series", type: "nominal", sort: order, legend: null };
+  const colour = { field: "series", type: "nominal", sort: order, legend: null, scale: { domain: order, range: order.map((_, i) => colourOf(i)) } };
   return {
     $schema: VEGA_LITE_SCHEMA,
     description: "Checkpoint history: metrics and size over steps",
@@ -133,8 +136,8 @@ function vegaLiteSpec(series: readonly Series[], bestStep: number | undefined): 
       height: PANEL_HEIGHT,
       layer: [
         { mark: { type: "line" }, encoding: { x, y, color: colour } },
-        { transform: [{ filter: "datum.status !== 'deleted'" }], mark: { type: "point", filled: true, size: 30 }, encoding: { x, y, color: colour, tooltip } },
-        { transform: [{ filter: "datum.status === 'deleted'" }], mark: { type: "point", filled: false, size: 30 }, encoding: { x, y, color: colour, tooltip } },
+        { transform: [{ filter: "datum.status !== 'deleted'" }], mark: { type: "point", filled: true, opacity: 1, size: 30 }, encoding: { x, y, color: colour, tooltip } },
+        { transform: [{ filter: "datum.status === 'deleted'" }], mark: { type: "point", filled: false, fill: "#ffffff", opacity: 1, size: 30 }, encoding: { x, y, color: colour, tooltip } },
         { transform: [{ filter: "datum.best === true" }], mark: { type: "rule", color: MARK_COLOUR, strokeDash: [4, 3] }, encoding: { x } },
         { transform: [{ filter: "datum.best === true" }], mark: { type: "point", shape: "diamond", filled: true, size: 140, color: MARK_COLOUR }, encoding: { x, y, tooltip } },
       ],

@@ -15,6 +15,11 @@ function formatTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 }
 
+/** Three significant digits down to milliseconds: small saves take milliseconds, large ones minutes. */
+function formatSeconds(seconds: number): string {
+  return seconds >= 10 ? seconds.toFixed(1) : seconds >= 1 ? seconds.toFixed(2) : seconds.toFixed(3);
+}
+
 function formatMetric(value: unknown): string {
   if (value === undefined) return "";
   if (typeof value === "number") return String(Number(value.toPrecision(6)));
@@ -36,7 +41,7 @@ function columns(history: CheckpointHistory): Column[] {
     { header: "step", cell: (r) => String(r.step), numeric: true },
     { header: "saved (UTC)", cell: (r) => formatTime(r.time), numeric: false },
     { header: "size", cell: (r) => (r.bytes === undefined ? "" : formatBytes(r.bytes)), numeric: true },
-    { header: "save (s)", cell: (r) => (r.saveSeconds === undefined ? "" : r.saveSeconds.toFixed(2)), numeric: true },
+    { header: "save (s)", cell: (r) => (r.saveSeconds === undefined ? "" : formatSeconds(r.saveSeconds)), numeric: true },
     ...history.metricNames.map((name): Column => ({ header: name, cell: (r) => formatMetric(r.metrics[name]), numeric: history.numericMetrics.includes(name) })),
     { header: "status", cell: statusText, numeric: false },
     { header: "kept by", cell: (r) => r.keptBy.map((k) => KEEP_REASON_LABELS[k]).join(", "), numeric: false },
