@@ -11,5 +11,5 @@ export type { LeafValues, LeafDiff } from "./diff.js";
 import "./install.js";
 export { checkpointHistory } from "./checkpoint-history/index.js";
 export type { CheckpointHistory, HistoryRow, StepStatus } from "./checkpoint-history/index.js";
-export { progress, byteProgress, progressText, progressHtml, progressBundle, stderrSink, ProgressBar } from "./progress.js";
+export { progress, byteProgress, progressText, progressHtml, progressBundle, stderrSink } from "./progress.js";
 export type { ProgressOptions, ProgressSink, ProgressState, ProgressStatus, ProgressUnit, ByteProgress } from "./progress.js";

@@ -164,7 +164,7 @@ export function stderrSink(intervalMs = STDERR_INTERVAL_MS, clock: () => number 
 }
 
 /** A bar's counter: call `advance`/`update` as work is done, `close` once at the end. */
-export class ProgressBar {
+class ProgressBar {
   private n = 0;
   private readonly started: number;
   private lastDraw = -Infinity;
