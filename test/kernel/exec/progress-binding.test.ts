@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import { CellRecorder } from "../../../src/kernel/notebook-cli/cell-recorder.js";
 import { scratchDir } from "../../ocp/scratch.js";
 import { Notebook } from "./helpers.js";
 
@@ -35,6 +36,12 @@ describe("kernel exec: progress bars and values shown as several outputs", funct
     assert.match(last["text/plain"] as string, /^<b>sum<\/b>: 100%\|██████████\| 4\/4 \[00:00<00:00, +[\d.]+it\/s\]$/);
     assert.ok((last["text/html"] as string).includes("&lt;b&gt;sum&lt;/b&gt;"));
     assert.equal(displays[0]!.data["text/plain"], "<b>sum</b>:   0%|          | 0/4 [00:00<?, ?it/s]");
+
+    // What `tsnnx run` saves from these messages: the one output, in its final state.
+    const recorder = new CellRecorder(new Map(), () => undefined);
+    for (const d of displays) recorder.display(d.data, d.metadata, d.transient.display_id, d.update);
+    assert.equal(recorder.outputs.length, 1);
+    assert.deepEqual(recorder.outputs[0], { output_type: "display_data", data: last, metadata: {} });
   });
 
   it("an async loop draws into its cell too; two loops get two display ids", async () => {
