@@ -1,12 +1,19 @@
 /**
  * Errors as the notebook user should read them: stack frames in cell code
  * point at the cell's own line and column (through the transpiler's source
- * map), and the kernel's own frames are left out.
+ * map), the kernel's own frames are left out, and jax-js's use-after-free
+ * error says which variable of the cell it was and what to do
+ * (freed-array.ts).
  */
 import { SourceMap } from "node:module";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import type { ErrorContent } from "./types.js";
+import { explainFreedArray, FREED_ARRAY_ERROR, isFreedArrayError, type CellSite } from "./freed-array.js";
+
+// jax-js's own call chains are deeper than V8's default 10 frames: without
+// more, an error thrown inside jax-js would have no frame in the cell at all.
+Error.stackTraceLimit = Math.max(Error.stackTraceLimit, 64);
 
 /** The name of the function that wraps a cell's top-level code. */
 export const CELL_FUNCTION = "__tsnnx_cell__";
@@ -33,6 +40,20 @@ export function cellPosition(fileName: string, line: number, column: number): st
   const entry = script.map.findEntry(line - 1, column - 1) as { originalLine?: number; originalColumn?: number };
   if (entry.originalLine === undefined) return `${script.label}:?`;
   return `${script.label}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;
+}
+
+/** The innermost frame of `stack` in cell code, with that cell's text. */
+function innermostCellSite(stack: string): CellSite | null {
+  for (const line of stack.split("\n").slice(1)) {
+    const match = FRAME.exec(line);
+    const script = match && scripts.get(match[2]!);
+    if (!script) continue;
+    const entry = script.map.findEntry(Number(match[3]) - 1, Number(match[4]) - 1) as { originalLine?: number; originalColumn?: number };
+    const source = (script.map.payload as { sourcesContent?: string[] }).sourcesContent?.[0];
+    if (entry.originalLine === undefined || source === undefined) return null;
+    return { label: script.label, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1, source };
+  }
+  return null;
 }
 
 const FRAME = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
@@ -75,9 +96,11 @@ export function errorContent(error: unknown): ErrorContent {
     const evalue = typeof error === "string" ? error : safeString(error);
     return { ename: "Error", evalue: `Uncaught ${evalue}`, traceback: [`Uncaught ${evalue}`] };
   }
-  const ename = error.name || error.constructor?.name || "Error";
-  const evalue = error.message;
-  const frames = userFrames(error.stack ?? "");
+  const stack = error.stack ?? "";
+  const freed = isFreedArrayError(error);
+  const ename = freed ? FREED_ARRAY_ERROR : error.name || error.constructor?.name || "Error";
+  const evalue = freed ? explainFreedArray(error.message, innermostCellSite(stack)) : error.message;
+  const frames = userFrames(stack);
   return { ename, evalue, traceback: [`${ename}: ${evalue}`, ...frames] };
 }
 

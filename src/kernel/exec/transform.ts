@@ -456,7 +456,7 @@ function cellLocals(tsApi: typeof ts, file: ts.SourceFile): Set<string> {
  * own name and `var`s; a block's `let`, `const`, `class`, `function` and
  * `enum`; a loop's or a catch clause's variables; a class expression's name.
  */
-function declaredIn(tsApi: typeof ts, node: ts.Node): Set<string> | null {
+export function declaredIn(tsApi: typeof ts, node: ts.Node): Set<string> | null {
   const names = new Set<string>();
   const addBinding = (name: ts.BindingName) => {
     for (const n of bindingNames(tsApi, name)) names.add(n);
