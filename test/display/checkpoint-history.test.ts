@@ -212,6 +212,26 @@ describe("display: checkpoint history", () => {
     }
   });
 
+  it("shows a step whose save is in flight as saving, and the step it will replace as deleted", async () => {
+    const asyncDir = scratchDir("history-async");
+    try {
+      const live = new ocp.CheckpointManager(asyncDir, { maxToKeep: 1 });
+      await live.save(1, { args: ocp.args.StandardSave({ w: np.array([1, 2]) }), metrics: { loss: 1 } });
+      await live.waitUntilFinished();
+      await live.save(2, { args: ocp.args.StandardSave({ w: np.array([3, 4]) }), metrics: { loss: 0.5 } });
+      // save() resolves once the values are captured; the write needs I/O callbacks, which cannot run before this line.
+      const [during] = checkpointHistory(live);
+      const steps = (during["application/json"] as { steps: Record<string, unknown>[] }).steps;
+      assert.deepEqual(steps.map((s) => [s.step, s.status, s.keptBy, s.bytes === null]), [[1, "deleted", [], false], [2, "saving", ["latest"], true]]);
+      assert.match(during["text/plain"] as string, /2 steps, 0 kept, 1 saving/);
+      await live.waitUntilFinished();
+      const [after] = checkpointHistory(live);
+      assert.deepEqual((after["application/json"] as { steps: { step: number; status: string }[] }).steps.map((s) => [s.step, s.status]), [[2, "kept"]]);
+    } finally {
+      fs.rmSync(asyncDir, { recursive: true, force: true });
+    }
+  });
+
   it("names the folder and the problem for a missing folder or a wrong argument", () => {
     assert.throws(() => checkpointHistory(path.join(dir, "nope")), /checkpointHistory: .*nope does not exist/);
     assert.throws(() => checkpointHistory(42 as unknown as string), /checkpointHistory expects a CheckpointManager or a folder path, got number/);

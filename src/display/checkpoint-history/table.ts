@@ -51,8 +51,9 @@ function columns(history: CheckpointHistory): Column[] {
 function summaryLine(history: CheckpointHistory): string {
   const n = history.rows.length;
   const kept = history.rows.filter((r) => r.status === "kept").length;
+  const saving = history.rows.filter((r) => r.status === "saving").length;
   const best = history.bestStep === undefined ? "" : `, best step ${history.bestStep}`;
-  return `Checkpoints in ${history.directory}: ${n} step${n === 1 ? "" : "s"}, ${kept} kept${best}`;
+  return `Checkpoints in ${history.directory}: ${n} step${n === 1 ? "" : "s"}, ${kept} kept${saving > 0 ? `, ${saving} saving` : ""}${best}`;
 }
 
 export function historyText(history: CheckpointHistory): string {
