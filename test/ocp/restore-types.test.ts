@@ -10,6 +10,7 @@ import * as nnx from "../../src/nnx/index.js";
 import * as ocp from "../../src/ocp/index.js";
 import { ShapeDtypeStruct } from "../../src/runtime/shape-dtype.js";
 import { scratchDir } from "./scratch.js";
+import { Notebook } from "../kernel/exec/helpers.js";
 
 const np = jax.numpy;
 const { StandardSave, StandardRestore, Composite, JsonSave, JsonRestore } = ocp.args;
@@ -59,5 +60,27 @@ describe("ocp: restores typed by their templates", () => {
     const plain = await checkpointer.restore(`${dir}/plain`, { w: new ShapeDtypeStruct([2], jax.DType.Float32) });
     expectType<typeof plain, { w: jax.Array }>(true);
     assert.deepEqual(Array.from(await plain.w.data()), [3, 4]);
+  });
+
+  it("type-checks `both.model` of a Composite restore in a notebook cell", async function () {
+    this.timeout(120_000);
+    const nb = await Notebook.open(dir);
+    try {
+      await nb.value(`const model = new nnx.Linear(2, 3, { rngs: new nnx.Rngs(0) });
+const optimizer = new nnx.Optimizer(model, optax.adam(1e-3), { wrt: nnx.Param });
+const mngr = new ocp.CheckpointManager("ckpt", { enableAsyncCheckpointing: false });
+await mngr.save(1, { args: ocp.args.Composite({ model: ocp.args.StandardSave(nnx.state(model)), optimizer: ocp.args.StandardSave(nnx.state(optimizer)) }) });`);
+      // Type checking is on: a restore typed unknown would make `both.model` a type error.
+      await nb.value(`const [graphdef, abstractState] = nnx.split(nnx.evalShape(() => new nnx.Linear(2, 3, { rngs: new nnx.Rngs(1) })));
+const both = await mngr.restore(1, { args: ocp.args.Composite({ model: ocp.args.StandardRestore(abstractState), optimizer: ocp.args.StandardRestore(nnx.state(optimizer)) }) });
+const restored = nnx.merge<nnx.Linear>(graphdef, both.model);
+const optimizerState: nnx.State = both.optimizer;`);
+      assert.equal(await nb.value("JSON.stringify(Array.from(await restored.kernel.value.data())) === JSON.stringify(Array.from(await model.kernel.value.data()))"), "true");
+      const error = await nb.error("both.params");
+      assert.equal(error.ename, "TSError");
+      assert.match(error.evalue, /Property 'params' does not exist/);
+    } finally {
+      nb.executor.dispose();
+    }
   });
 });
