@@ -68,7 +68,7 @@ describe("ocp: restores typed by their templates", () => {
     try {
       await nb.value(`const model = new nnx.Linear(2, 3, { rngs: new nnx.Rngs(0) });
 const optimizer = new nnx.Optimizer(model, optax.adam(1e-3), { wrt: nnx.Param });
-const mngr = new ocp.CheckpointManager("ckpt", { enableAsyncCheckpointing: false });
+const mngr = new ocp.CheckpointManager(${JSON.stringify(dir)}, { enableAsyncCheckpointing: false });
 await mngr.save(1, { args: ocp.args.Composite({ model: ocp.args.StandardSave(nnx.state(model)), optimizer: ocp.args.StandardSave(nnx.state(optimizer)) }) });`);
       // Type checking is on: a restore typed unknown would make `both.model` a type error.
       await nb.value(`const [graphdef, abstractState] = nnx.split(nnx.evalShape(() => new nnx.Linear(2, 3, { rngs: new nnx.Rngs(1) })));
