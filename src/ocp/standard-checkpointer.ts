@@ -70,8 +70,11 @@ export class StandardCheckpointer {
     });
   }
 
-  /** Restores the tree at `checkpointPath`; with a template, into its structure, shapes, dtypes and devices. */
-  /** Restores the tree at `checkpointPath`; typed by the template when one is given. */
+  /**
+   * Restores the tree at `checkpointPath`; with a template, into its
+   * structure, shapes, dtypes and devices, and typed by it. (As in Orbax, a
+   * StandardCheckpointer holds one item; Composite is the manager's.)
+   */
   restore<T>(checkpointPath: string, template: T, options?: RestoreOptions): Promise<Restored<T>>;
   restore(checkpointPath: string): Promise<unknown>;
   async restore(checkpointPath: string, template?: unknown, options: RestoreOptions = {}): Promise<unknown> {

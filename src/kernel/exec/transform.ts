@@ -2,7 +2,7 @@
  * Turns a TypeScript cell into JavaScript that runs inside the notebook scope.
  *
  * The emitted code is the body of `async function (__tsnnx) { with (__tsnnx.scope) { ... } }`
- * (see run-cell.ts): top-level declarations become assignments to notebook
+ * (see executor.ts): top-level declarations become assignments to notebook
  * bindings, so they outlive the cell and a re-run simply replaces them;
  * imports become awaited dynamic imports (ESM-only packages work); the last
  * expression statement becomes the cell's result; wherever any code of the
