@@ -22,8 +22,9 @@ import type { ProgressEvent, RestoreReport } from "../../ocp/index.js";
 import type { ItemRestoreArgs, ItemSaveArgs, RestoreArgs, SaveArgs } from "../../ocp/args.js";
 import { display } from "../exec/display.js";
 import { JUPYTER_DISPLAY } from "../exec/mime.js";
-import { byteProgress, type ByteProgress } from "./byte-progress.js";
-import { currentCellIO, print } from "./cell-io.js";
+import { byteProgress, type ByteProgress } from "../../display/progress.js";
+import { cellProgressSink } from "../exec/progress-binding.js";
+import { print } from "./cell-io.js";
 import { UsageError, type FlagSpec, type RuntimeMagic } from "./registry.js";
 
 export const DEFAULT_CHECKPOINT_DIR = "checkpoints";
@@ -53,17 +54,17 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
     }
     const ranking = best;
     const manager = new ocp.CheckpointManager(dir, {
-      onProgress: (event: ProgressEvent) => progress?.update(event),
+      onProgress: (event: ProgressEvent) => progress?.update(event.doneBytes, event.totalBytes),
       ...(ranking ? { bestFn: (metrics: Record<string, unknown>) => Number(metrics[ranking.metric]), bestMode: ranking.mode } : {}),
     });
     managers.set(dir, { manager, best });
     return manager;
   };
   const withProgress = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
-    progress = byteProgress(currentCellIO(), label);
+    progress = byteProgress({ desc: label, sink: cellProgressSink() });
     try {
       const result = await work();
-      progress.finish();
+      progress.close();
       return result;
     } finally {
       progress = null;

@@ -41,7 +41,7 @@ describe("magics: %save and %restore", () => {
     assert.deepEqual(steps(), [0, 1, 7, 8]);
     // The bar ends at 100% in the output it updates in place.
     const bars = first.io.displays().filter((d) => d.transient.display_id);
-    assert.match(bars.at(-1)!.data["text/plain"] as string, /^Saving step 0 \|█+\| 100% /);
+    assert.match(bars.at(-1)!.data["text/plain"] as string, /^Saving step 0: 100%\|█+\|/);
     assert.ok(bars.slice(1).every((d) => d.update && d.transient.display_id === bars[0]!.transient.display_id));
   });
 

@@ -69,9 +69,14 @@ describe("magics: the notebook's names, devices, shapes and help", () => {
   });
 
   it("%eval_shape shows shapes, dtypes, counts and bytes without allocating", async () => {
-    const text = await out("%eval_shape new nnx.Linear(4, 5, { rngs: new nnx.Rngs(0) })");
-    assert.match(text, /kernel\s+Param\s+\[4, 5\]\s+float32\s+20\s+80 B/);
-    assert.match(text, /bias\s+Param\s+\[5\]\s+float32\s+5\s+20 B/);
+    // A Module shows through its display method (the state tree) where one is installed; either way the facts are there.
+    const { io } = await nb.run("%eval_shape new nnx.Linear(4, 5, { rngs: new nnx.Rngs(0) })");
+    const shown = io.text() + io.displays().map((d) => String(d.data["text/plain"])).join("\n");
+    for (const fact of [/kernel/, /bias/, /float32/, /\b25\b/, /100 B/]) assert.match(shown, fact);
+    // A plain object of modules has no display method: the text table.
+    const text = await out("%eval_shape ({ enc: new nnx.Linear(4, 5, { rngs: new nnx.Rngs(0) }) })");
+    assert.match(text, /enc\.kernel\s+Param\s+\[4, 5\]\s+float32\s+20\s+80 B/);
+    assert.match(text, /enc\.bias\s+Param\s+\[5\]\s+float32\s+5\s+20 B/);
     assert.match(text, /Param: 25 \(100 B\), Total: 25 \(100 B\)/);
   });
 
