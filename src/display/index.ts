@@ -13,3 +13,5 @@ export { checkpointHistory } from "./checkpoint-history/index.js";
 export type { CheckpointHistory, HistoryRow, StepStatus } from "./checkpoint-history/index.js";
 export { progress, byteProgress, progressText, progressHtml, progressBundle, stderrSink } from "./progress.js";
 export type { ProgressOptions, ProgressSink, ProgressState, ProgressStatus, ProgressUnit, ByteProgress } from "./progress.js";
+export { stateTree } from "./state-tree/index.js";
+export type { StateTreeOptions, StateTreeBundle, StateTreeSummary, LeafSummary } from "./state-tree/index.js";

@@ -8,6 +8,12 @@
  */
 import { CheckpointManager } from "../ocp/checkpoint-manager.js";
 import { checkpointHistory } from "./checkpoint-history/index.js";
+import { GraphDef } from "../nnx/graph.js";
+import { Module } from "../nnx/module.js";
+import { State } from "../nnx/statelib.js";
+import { Optimizer } from "../nnx/training/optimizer.js";
+import { Variable } from "../nnx/variablelib.js";
+import { stateTree } from "./state-tree/index.js";
 
 export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
@@ -22,6 +28,11 @@ const handler = <T>(h: DisplayHandler<T>): DisplayHandler<unknown> => h as Displ
 
 const handlers: DisplayHandler<unknown>[] = [
   handler({ cls: CheckpointManager, display: (manager) => checkpointHistory(manager) }),
+  handler({ cls: Module, display: (module) => stateTree(module) }),
+  handler({ cls: Optimizer, display: (optimizer) => stateTree(optimizer) }),
+  handler({ cls: State, display: (state) => stateTree(state) }),
+  handler({ cls: Variable, display: (variable) => stateTree(variable) }),
+  handler({ cls: GraphDef, display: (graphdef) => stateTree(graphdef) }),
 ];
 
 for (const { cls, display } of handlers) {
