@@ -59,7 +59,6 @@ const STYLE = (modules: string[], kinds: string[]): string =>
   ".tsnnx-st summary::marker{color:#999}" +
   ".tsnnx-st dfn{font-style:normal;cursor:copy}" +
   ".tsnnx-st dfn:hover{text-decoration:underline dotted}" +
-  ".tsnnx-st dfn::after{content:':';color:#999}" +
   ".tsnnx-st b{font-weight:normal;padding:0 4px;border-radius:3px;background:#eee}" +
   ".tsnnx-st var{font-style:normal;font-weight:600}" +
   ".tsnnx-st small{font-size:inherit;color:#8a8a8a}" +
@@ -89,12 +88,12 @@ export function renderHtml(root: TreeNode, stats: Map<TreeNode, LeafStats>, opti
   const oneDevice = devices.size === 1 ? [...devices][0]! : null;
   let charts = 0;
 
-  const key = (k: TreeKey | null): string => (k === null ? "" : `<dfn>${escapeHtml(String(k))}</dfn> `);
+  const key = (k: TreeKey | null): string => (k === null ? "" : `<dfn>${escapeHtml(String(k))}</dfn>: `);
   const arrayText = (node: TreeNode, info: ArrayInfo | null): string => {
     if (!info) return "";
     let out = ` ${escapeHtml(shapeText(info))}`;
     if (info.state === "concrete" && info.device !== oneDevice) out += ` <small>on ${escapeHtml(info.device)}</small>`;
-    if (info.state === "abstract") out += " <small>abstract</small>";
+    if (info.state === "abstract") out += ` <small>abstract ${escapeHtml(totalsText(node.kind === "variable" || node.kind === "array" ? node.totals : new Map(), true))}</small>`;
     if (info.state === "disposed") return out + " <span class=x>disposed</span>";
     const s = stats.get(node);
     if (s) {
@@ -129,13 +128,13 @@ export function renderHtml(root: TreeNode, stats: Map<TreeNode, LeafStats>, opti
     }
   };
 
-  // A module's static attributes are written out once per class and text; the same again (500 identical Linears) refers back.
+  // A module's static attributes are written out once per class and text; the same again (500 identical Linears) is a ditto mark and the first path.
   const staticsSeen = new Map<string, string>();
   const staticsLine = (node: Extract<TreeNode, { kind: "node" }>, statics: TreeNode[]): string => {
     const text = statics.map((s) => `${String(s.key)}=${s.kind === "static" ? s.text : ""}`).join(", ");
     const id = `${node.typeName}\u0000${text}`;
     const first = staticsSeen.get(id);
-    if (first !== undefined) return `(attributes as ${first})`;
+    if (first !== undefined) return `〃 ${first}`;
     staticsSeen.set(id, pathText(node.path));
     return text;
   };

@@ -17,7 +17,7 @@ import type * as jax from "@jax-js/jax";
 export interface StateTreeOptions extends StatsOptions {
   /** Rows shown in full (HTML and text) before later siblings are summarised on one line (default 2,500). */
   maxNodes?: number;
-  /** Array leaves that get a mini-chart, the first ones shown (default: all of up to 128 leaves, else 16; each is a few hundred bytes). */
+  /** Array leaves that get a mini-chart, the first ones shown (default: all of up to 32 leaves, else 8; a heatmap is up to 1 KiB). */
   maxCharts?: number;
   /** Levels open at first; default 3 for trees of up to 64 leaves, else 1. */
   openDepth?: number;
@@ -43,7 +43,7 @@ export async function stateTree(value: unknown, options: StateTreeOptions = {}):
   const stats = new Map<TreeNode, LeafStats>(arrays.map(([node], i) => [node, computed[i]!]));
   const leafCount = root.kind === "node" ? root.leafCount : 1;
   return {
-    "text/html": renderHtml(root, stats, { shown, maxCharts: options.maxCharts ?? (leafCount <= 128 ? 128 : 16), openDepth: options.openDepth ?? (leafCount <= 64 ? 3 : 1) }),
+    "text/html": renderHtml(root, stats, { shown, maxCharts: options.maxCharts ?? (leafCount <= 32 ? 32 : 8), openDepth: options.openDepth ?? (leafCount <= 64 ? 3 : 1) }),
     "text/plain": renderText(root, stats, shown),
     "application/json": renderJson(root, stats, shown),
   };

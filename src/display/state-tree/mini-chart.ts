@@ -2,7 +2,7 @@
  * The small picture next to an array leaf: a heatmap for a 2-D array read
  * whole (rows and columns block-averaged down to at most 16 x 32 cells,
  * blue below zero, red above, as Treescope colours arrays) and a histogram
- * of the values otherwise.
+ * of the values otherwise (none for a constant array).
  *
  * It is an `<img>` whose source is an SVG data URI, not inline `<svg>`:
  * JupyterLab's sanitiser removes `<svg>` from untrusted outputs but keeps an
@@ -36,7 +36,7 @@ function histogram(values: Float32Array): string | null {
     if (x < min) min = x;
     if (x > max) max = x;
   }
-  if (min > max) return null;
+  if (!(min < max)) return null; // no finite values, or one value: the stats line says it all
   const counts = new Array<number>(HIST_BINS).fill(0);
   const width = max - min;
   for (const x of values) {
