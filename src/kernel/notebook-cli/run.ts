@@ -115,6 +115,7 @@ export async function executeNotebook(notebook: Notebook, options: NotebookRunOp
       executionCount++;
       cell.execution_count = executionCount;
       const end = await kernel.execute(index, sourceText(cell.source), executionCount, options.timeoutSeconds);
+      recorder.finish();
       const failure = recordEnd(end, index + 1, executionCount, recorder, options.timeoutSeconds);
       if (failure === null) continue;
       failures.push(failure);

@@ -38,10 +38,15 @@ describe("kernel exec: progress bars and values shown as several outputs", funct
     assert.equal(displays[0]!.data["text/plain"], "<b>sum</b>:   0%|          | 0/4 [00:00<?, ?it/s]");
 
     // What `tsnnx run` saves from these messages: the one output, in its final state.
-    const recorder = new CellRecorder(new Map(), () => undefined);
+    // Its log: the first draw at once, then (the loop being quicker than the echo interval) the final one when the cell ends.
+    const echoed: string[] = [];
+    const recorder = new CellRecorder(new Map(), (text) => echoed.push(text));
     for (const d of displays) recorder.display(d.data, d.metadata, d.transient.display_id, d.update);
     assert.equal(recorder.outputs.length, 1);
     assert.deepEqual(recorder.outputs[0], { output_type: "display_data", data: last, metadata: {} });
+    assert.deepEqual(echoed, [`${displays[0]!.data["text/plain"]}\n`]);
+    recorder.finish();
+    assert.deepEqual(echoed, [`${displays[0]!.data["text/plain"]}\n`, `${last["text/plain"]}\n`]);
   });
 
   it("an async loop draws into its cell too; two loops get two display ids", async () => {
