@@ -16,13 +16,13 @@ import { performance } from "node:perf_hooks";
 import * as nnx from "../../nnx/index.js";
 import * as ocp from "../../ocp/index.js";
 import { Pytree } from "../../nnx/pytreelib.js";
-import { folderBytes, formatBytes, listSteps } from "../../ocp/inspect.js";
+import { folderBytes, formatBytes } from "../../ocp/inspect.js";
 import { flattenTree, pathName } from "../../ocp/tree.js";
 import type { ProgressEvent, RestoreReport } from "../../ocp/index.js";
 import type { ItemRestoreArgs, ItemSaveArgs, RestoreArgs, SaveArgs } from "../../ocp/args.js";
 import { display } from "../exec/display.js";
-import { JUPYTER_DISPLAY } from "../exec/mime.js";
 import { byteProgress, type ByteProgress } from "../../display/progress.js";
+import { checkpointHistory } from "../../display/checkpoint-history/index.js";
 import { cellProgressSink } from "../exec/progress-binding.js";
 import { print } from "./cell-io.js";
 import { UsageError, type FlagSpec, type RuntimeMagic } from "./registry.js";
@@ -183,9 +183,7 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
     async run({ flags }) {
       const dir = folder(flags.dir);
       if (!fs.existsSync(dir)) throw new UsageError(`%checkpoints: there is no checkpoint folder ${dir} yet (%save creates it)`);
-      const manager = managerFor(dir);
-      if (typeof (manager as unknown as Record<symbol, unknown>)[JUPYTER_DISPLAY] === "function") await display(manager);
-      else print(listSteps(dir));
+      for (const bundle of checkpointHistory(managerFor(dir))) await display.bundle(bundle);
       return undefined;
     },
   };

@@ -9,13 +9,10 @@ import * as jax from "@jax-js/jax";
 import * as nnx from "../../nnx/index.js";
 import * as ocp from "../../ocp/index.js";
 import { Pytree } from "../../nnx/pytreelib.js";
-import { ShapeDtypeStruct } from "../../runtime/shape-dtype.js";
-import { formatBytes } from "../../ocp/inspect.js";
 import { flattenTree, pathName } from "../../ocp/tree.js";
 import { diffBundle, diffLeaves, type LeafValues } from "../../display/diff.js";
+import { stateTree } from "../../display/state-tree/index.js";
 import { display } from "../exec/display.js";
-import { JUPYTER_DISPLAY } from "../exec/mime.js";
-import { print } from "./cell-io.js";
 import { UsageError, type RuntimeMagic } from "./registry.js";
 
 export const evalShapeMagic: RuntimeMagic = {
@@ -25,49 +22,10 @@ export const evalShapeMagic: RuntimeMagic = {
   flags: [],
   operands: { kind: "expression" },
   async run({ operands }) {
-    const abstract = nnx.evalShape(operands[0] as () => unknown);
-    if (typeof (abstract as Record<symbol, unknown> | null)?.[JUPYTER_DISPLAY] === "function") await display(abstract);
-    else print(abstractStateText(abstract));
+    await display.bundle((await stateTree(nnx.evalShape(operands[0] as () => unknown))) as Record<string, unknown>);
     return undefined;
   },
 };
-
-const bytesOf = (s: ShapeDtypeStruct) => s.shape.reduce((a, b) => a * b, 1) * (Number(/(\d+)$/.exec(s.dtype)?.[1] ?? 32) / 8);
-const countOf = (s: ShapeDtypeStruct) => s.shape.reduce((a, b) => a * b, 1);
-
-/** A table of an abstract state's leaves, with counts and bytes per Variable kind and in total. */
-function abstractStateText(abstract: unknown): string {
-  if (abstract instanceof ShapeDtypeStruct) {
-    return `ShapeDtypeStruct(shape=[${abstract.shape.join(", ")}], dtype=${abstract.dtype}): ${countOf(abstract)} elements (${formatBytes(bytesOf(abstract))})`;
-  }
-  const rows = nnx
-    .state(abstract)
-    .flatState()
-    .map(([keys, leaf]) => {
-      const kind = leaf instanceof nnx.Variable ? leaf.constructor.name : "";
-      const raw = leaf instanceof nnx.Variable ? leaf.raw : leaf;
-      return { path: keys.join("."), kind, raw };
-    });
-  const header = ["path", "type", "shape", "dtype", "count", "bytes"];
-  const cells = rows.map(({ path: p, kind, raw }) =>
-    raw instanceof ShapeDtypeStruct
-      ? [p, kind, `[${raw.shape.join(", ")}]`, raw.dtype, String(countOf(raw)), formatBytes(bytesOf(raw))]
-      : [p, kind, "", typeof raw, "", ""],
-  );
-  const totals = new Map<string, { count: number; bytes: number }>();
-  for (const { kind, raw } of rows) {
-    if (!(raw instanceof ShapeDtypeStruct)) continue;
-    for (const key of [kind || "array", "Total"]) {
-      const t = totals.get(key) ?? { count: 0, bytes: 0 };
-      totals.set(key, { count: t.count + countOf(raw), bytes: t.bytes + bytesOf(raw) });
-    }
-  }
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join("  ").trimEnd();
-  const name = (abstract as object | null)?.constructor?.name ?? "value";
-  const summary = [...totals].map(([k, t]) => `${k}: ${t.count.toLocaleString("en-US")} (${formatBytes(t.bytes)})`).join(", ");
-  return [`${name} (abstract: nothing allocated)`, line(header), ...cells.map(line), `# ${summary || "no arrays"}`].join("\n");
-}
 
 /** `%diff`: needs the notebook's checkpoint folder for steps. */
 export function diffMagic(checkpointFolder: (dirFlag: unknown) => string): RuntimeMagic {
@@ -102,11 +60,11 @@ async function leavesOf(operand: unknown, dir: string): Promise<Side> {
     return { label: `step ${operand}`, leaves: await readLeaves(restored, true) };
   }
   const value = (operand as () => unknown)();
-  return { label: labelOf(value), leaves: await readLeaves(stateTree(value), false) };
+  return { label: labelOf(value), leaves: await readLeaves(savedForm(value), false) };
 }
 
 /** What `%save` would store for `value`, so paths line up with a saved step's. */
-function stateTree(value: unknown): unknown {
+function savedForm(value: unknown): unknown {
   const asState = (v: unknown) => (v instanceof nnx.State ? v : v instanceof Pytree ? nnx.state(v) : undefined);
   const single = asState(value);
   if (single) return single;

@@ -68,16 +68,24 @@ describe("magics: the notebook's names, devices, shapes and help", () => {
     assert.match(await out("%device wasm"), /^Default device: wasm/);
   });
 
-  it("%eval_shape shows shapes, dtypes, counts and bytes without allocating", async () => {
-    // A Module shows through its display method (the state tree) where one is installed; either way the facts are there.
-    const { io } = await nb.run("%eval_shape new nnx.Linear(4, 5, { rngs: new nnx.Rngs(0) })");
-    const shown = io.text() + io.displays().map((d) => String(d.data["text/plain"])).join("\n");
-    for (const fact of [/kernel/, /bias/, /float32/, /\b25\b/, /100 B/]) assert.match(shown, fact);
-    // A plain object of modules has no display method: the text table.
-    const text = await out("%eval_shape ({ enc: new nnx.Linear(4, 5, { rngs: new nnx.Rngs(0) }) })");
-    assert.match(text, /enc\.kernel\s+Param\s+\[4, 5\]\s+float32\s+20\s+80 B/);
-    assert.match(text, /enc\.bias\s+Param\s+\[5\]\s+float32\s+5\s+20 B/);
-    assert.match(text, /Param: 25 \(100 B\), Total: 25 \(100 B\)/);
+  it("%eval_shape shows the abstract state tree: shapes, dtypes, counts and bytes, nothing allocated", async () => {
+    const shownTree = async (code: string) => {
+      const { io } = await nb.run(code);
+      const [bundle, ...more] = io.displays().map((d) => d.data);
+      assert.equal(more.length, 0);
+      assert.ok(String(bundle!["text/html"]).includes("<details"), "the HTML tree");
+      return String(bundle!["text/plain"]);
+    };
+    // Linear(4, 5): a 4x5 kernel and 5 biases, float32: 20 + 5 = 25 values, 100 bytes.
+    const single = await shownTree("%eval_shape new nnx.Linear(4, 5, { rngs: new nnx.Rngs(0) })");
+    assert.match(single, /^Linear {2}# Param: 25 \(100 B\)\n/);
+    assert.match(single, /kernel: Param float32\[4,5\] abstract {2}# 20 \(80 B\)/);
+    assert.match(single, /bias: Param float32\[5\] abstract {2}# 5 \(20 B\)/);
+    // A plain object of modules is a tree too.
+    const nested = await shownTree("%eval_shape ({ enc: new nnx.Linear(4, 5, { rngs: new nnx.Rngs(0) }), dec: new nnx.Linear(5, 2, { rngs: new nnx.Rngs(1) }) })");
+    assert.match(nested, /^dict {2}# Param: 37 \(148 B\)\n/);
+    assert.match(nested, /enc: Linear {2}# Param: 25 \(100 B\)/);
+    assert.match(nested, /dec: Linear {2}# Param: 12 \(48 B\)/);
   });
 
   it("completes magic names and a magic's flags; operands through the type checker", async () => {
