@@ -47,7 +47,7 @@ const cases: BrowserCase[] = [
     displayName: "TypeScript (tsnnx)",
     cell: 'display.html("<b>e2e html</b>");\n6 * 7',
     prepare: installTsnnxKernel,
-    tutorial: { file: "01-quickstart.ipynb", lastOutputShows: "State(" },
+    tutorial: { file: "01-quickstart.ipynb", lastOutputShows: "# Param:" },
   },
 ];
 
