@@ -9,27 +9,12 @@
  */
 import "../src/runtime/globals.js";
 import os from "node:os";
-import { createExecutor, quietCellIO, type Executor } from "../src/kernel/exec/index.js";
+import { createExecutor, type Executor } from "../src/kernel/exec/index.js";
+import { flag, median, runCell } from "./notebook-cells.js";
 
-const flag = (name: string, fallback: number): number => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-};
 const ROUNDS = flag("rounds", 40);
 const HISTORY = flag("history", 300);
 
-const quietIO = quietCellIO("no stdin in the benchmark");
-
-let count = 0;
-async function run(executor: Executor, code: string): Promise<number> {
-  const start = performance.now();
-  const outcome = await executor.execute(code, quietIO, { silent: false, storeHistory: true, executionCount: ++count });
-  const ms = performance.now() - start;
-  if (outcome.status !== "ok") throw new Error(`benchmark cell failed: ${JSON.stringify(outcome)}\n${code}`);
-  return ms;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 const TYPICAL = (i: number) =>
@@ -39,9 +24,9 @@ async function typicalCells(executor: Executor): Promise<{ on: number; off: numb
   const on: number[] = [];
   const off: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    on.push(await run(executor, TYPICAL(i)));
-    off.push(await run(executor, `%typecheck off\n${TYPICAL(i)}`));
-    await run(executor, "%typecheck on");
+    on.push(await runCell(executor, TYPICAL(i)));
+    off.push(await runCell(executor, `%typecheck off\n${TYPICAL(i)}`));
+    await runCell(executor, "%typecheck on");
   }
   return { on: median(on), off: median(off) };
 }
@@ -49,12 +34,12 @@ async function typicalCells(executor: Executor): Promise<{ on: number; off: numb
 const t0 = performance.now();
 const executor = await createExecutor({ cwd: os.tmpdir() });
 const createMs = performance.now() - t0;
-const firstMs = await run(executor, "const base = np.ones([4]);\nlet counter = 0;");
+const firstMs = await runCell(executor, "const base = np.ones([4]);\nlet counter = 0;");
 const early = await typicalCells(executor);
 for (let i = 0; i < HISTORY; i++) {
-  await run(executor, `%typecheck off\nconst filler${i} = ${i};\nfunction fill${i}(x: number) { return x + filler${i}; }`);
+  await runCell(executor, `%typecheck off\nconst filler${i} = ${i};\nfunction fill${i}(x: number) { return x + filler${i}; }`);
 }
-await run(executor, "%typecheck on");
+await runCell(executor, "%typecheck on");
 const late = await typicalCells(executor);
 
 const completion: number[] = [];

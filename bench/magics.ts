@@ -12,25 +12,11 @@ import "../src/runtime/globals.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createExecutor, quietCellIO, type Executor } from "../src/kernel/exec/index.js";
+import { createExecutor, type Executor } from "../src/kernel/exec/index.js";
+import { flag, median, runCell } from "./notebook-cells.js";
 
-const flag = (name: string, fallback: number): number => {
-  const at = process.argv.indexOf(`--${name}`);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-};
 const ROUNDS = flag("rounds", 15);
 const WIDTH = flag("width", 2048);
-
-const quietIO = quietCellIO("no stdin in the benchmark");
-let count = 0;
-async function run(executor: Executor, code: string): Promise<number> {
-  const start = performance.now();
-  const outcome = await executor.execute(code, quietIO, { silent: false, storeHistory: true, executionCount: ++count });
-  const ms = performance.now() - start;
-  if (outcome.status !== "ok") throw new Error(`benchmark cell failed: ${JSON.stringify(outcome)}\n${code}`);
-  return ms;
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsnnx-bench-magics-"));
 const magicDir = path.join(dir, "checkpoints");
@@ -43,7 +29,7 @@ const clear = (folder: string) => {
 try {
   const executor = await createExecutor({ cwd: dir });
   // nnx.Linear initialises with random normal weights: real data for the writer, not broadcast constants.
-  await run(
+  await runCell(
     executor,
     `class Two extends nnx.Module { a: nnx.Linear; b: nnx.Linear; constructor(rngs: nnx.Rngs) { super(); this.a = new nnx.Linear(${WIDTH}, ${WIDTH}, { rngs }); this.b = new nnx.Linear(${WIDTH}, ${WIDTH}, { rngs }); } }\n` +
       `const model = new Two(new nnx.Rngs(0));\n` +
@@ -52,12 +38,12 @@ try {
   const direct: number[] = [];
   const magic: number[] = [];
   const saveDirect = async () => {
-    const ms = await run(executor, "await manager.save(directStep++, { args: ocp.args.StandardSave(nnx.state(model)) });\nawait manager.waitUntilFinished();");
+    const ms = await runCell(executor, "await manager.save(directStep++, { args: ocp.args.StandardSave(nnx.state(model)) });\nawait manager.waitUntilFinished();");
     clear(directDir);
     return ms;
   };
   const saveMagic = async () => {
-    const ms = await run(executor, "%save model");
+    const ms = await runCell(executor, "%save model");
     clear(magicDir);
     return ms;
   };
