@@ -71,7 +71,9 @@ class PytreeNodeDef extends jaxTree.JsTreeDef {
 
   override toString(root = true): string {
     if (root) return `JsTreeDef(${this.toString(false)})`;
-    const parts = this.keys.map((key, i) => `${typeof key === "number" ? key : JSON.stringify(key)}: ${this.childTreedefs[i]!.toString(false)}`);
+    // Keys written as jax-js writes an object's: bare when they read as identifiers (or list positions).
+    const shown = (key: TreeKey) => (typeof key === "number" || /^[a-zA-Z_$][a-zA-Z0-9_$]*$/.test(key) ? String(key) : JSON.stringify(key));
+    const parts = this.keys.map((key, i) => `${shown(key)}: ${this.childTreedefs[i]!.toString(false)}`);
     return `${this.nodeClass.name}{${parts.join(", ")}}`;
   }
 
