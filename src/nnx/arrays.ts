@@ -58,6 +58,10 @@ export function describeLeaf(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "function") return value.name ? `<function ${value.name}>` : "<function>";
   if (value === null || typeof value !== "object") return String(value);
+  // Short lists of plain values (a kernel size, strides) read better spelled out.
+  if (Array.isArray(value) && value.length <= 8 && value.every((v) => v === null || (typeof v !== "object" && typeof v !== "function"))) {
+    return `[${value.map(describeLeaf).join(", ")}]`;
+  }
   return `<${value.constructor?.name ?? "object"}>`;
 }
 
