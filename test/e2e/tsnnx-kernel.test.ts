@@ -57,13 +57,17 @@ describeKernelBehaviour({
       assert.equal(execution.executeResult?.data["text/plain"], "[ [ 1, 2, 3 ], 6, [ 2, 4, 6 ] ]");
     });
 
-    it("shows NNX modules and state in NNX's notation", async function () {
+    it("shows NNX state as a state tree: HTML for the notebook, a box-drawn tree as text", async function () {
       await mustSucceed("const layer = new nnx.Linear(2, 3, { rngs: new nnx.Rngs(0) });");
       const state = await mustSucceed("nnx.state(layer)");
-      const text = String(state.executeResult?.data["text/plain"]);
-      assert.match(text, /^State\(/);
-      assert.match(text, /"kernel": Param\(float32\[2,3\]\)/);
-      assert.match(text, /"bias": Param\(float32\[3\]\)/);
+      const data = state.executeResult?.data ?? {};
+      // Linear(2, 3): a 2x3 kernel and 3 biases, float32: 9 values, 36 bytes.
+      const text = String(data["text/plain"]);
+      assert.match(text, /^State {2}# Param: 9 \(36 B\)\n/);
+      assert.match(text, /── kernel: Param float32\[2,3\] /);
+      assert.match(text, /── bias: Param float32\[3\] /);
+      assert.match(String(data["text/html"]), /<details/);
+      assert.ok(data["application/json"], "the summary as data");
     });
   },
 });
