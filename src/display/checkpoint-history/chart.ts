@@ -23,6 +23,7 @@
  */
 import { LINE_COLOURS, MARK_COLOUR, panelChartSvg, shortNumber, type Panel } from "../chart/svg-panels.js";
 import type { CheckpointHistory, HistoryRow } from "./history.js";
+import { shownPath } from "../shown-path.js";
 
 const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 const PANEL_WIDTH = 560;
@@ -147,7 +148,7 @@ function vegaLiteSpec(series: readonly Series[], bestStep: number | undefined): 
 }
 
 function chartText(history: CheckpointHistory, series: readonly Series[]): string {
-  if (series.length === 0) return `No metrics or sizes to chart for ${history.directory}`;
+  if (series.length === 0) return `No metrics or sizes to chart for ${shownPath(history.directory)}`;
   const steps = history.rows.map((r) => r.step);
   const best = history.bestStep === undefined ? "" : `; best step ${history.bestStep}`;
   return `Chart of ${series.map((s) => s.name).join(", ")} over steps ${Math.min(...steps)}..${Math.max(...steps)}${best}`;

@@ -9,6 +9,7 @@
 import { formatBytes } from "../../ocp/inspect.js";
 import { escapeXml } from "../chart/svg-panels.js";
 import { KEEP_REASON_LABELS, type CheckpointHistory, type HistoryRow } from "./history.js";
+import { shownPath } from "../shown-path.js";
 
 /** `2026-12-04 00:18:53` (UTC). */
 function formatTime(ms: number): string {
@@ -53,11 +54,11 @@ function summaryLine(history: CheckpointHistory): string {
   const kept = history.rows.filter((r) => r.status === "kept").length;
   const saving = history.rows.filter((r) => r.status === "saving").length;
   const best = history.bestStep === undefined ? "" : `, best step ${history.bestStep}`;
-  return `Checkpoints in ${history.directory}: ${n} step${n === 1 ? "" : "s"}, ${kept} kept${saving > 0 ? `, ${saving} saving` : ""}${best}`;
+  return `Checkpoints in ${shownPath(history.directory)}: ${n} step${n === 1 ? "" : "s"}, ${kept} kept${saving > 0 ? `, ${saving} saving` : ""}${best}`;
 }
 
 export function historyText(history: CheckpointHistory): string {
-  if (history.rows.length === 0) return `No checkpoint steps in ${history.directory}`;
+  if (history.rows.length === 0) return `No checkpoint steps in ${shownPath(history.directory)}`;
   const cols = columns(history);
   const cells = history.rows.map((row) => cols.map((c) => c.cell(row)));
   const widths = cols.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
@@ -77,7 +78,7 @@ function rowStyle(row: HistoryRow): string {
 
 export function historyHtml(history: CheckpointHistory): string {
   const caption = `<caption style="text-align:left;padding:4px 0;font-weight:bold">${escapeXml(summaryLine(history))}</caption>`;
-  if (history.rows.length === 0) return `<div>${escapeXml(`No checkpoint steps in ${history.directory}`)}</div>`;
+  if (history.rows.length === 0) return `<div>${escapeXml(`No checkpoint steps in ${shownPath(history.directory)}`)}</div>`;
   const cols = columns(history);
   const align = (c: Column): string => `text-align:${c.numeric ? "right" : "left"}`;
   const head = cols.map((c) => `<th style="${CELL};${align(c)}">${escapeXml(c.header)}</th>`).join("");
@@ -93,7 +94,7 @@ export function historyHtml(history: CheckpointHistory): string {
 /** The history as data: times as ISO strings, every field of every row. */
 export function historyJson(history: CheckpointHistory): Record<string, unknown> {
   return {
-    directory: history.directory,
+    directory: shownPath(history.directory),
     bestStep: history.bestStep ?? null,
     metricNames: history.metricNames,
     steps: history.rows.map((r) => ({

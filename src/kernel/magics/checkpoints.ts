@@ -26,6 +26,7 @@ import { checkpointHistory } from "../../display/checkpoint-history/index.js";
 import { cellProgressSink } from "../exec/progress-binding.js";
 import { print } from "./cell-io.js";
 import { UsageError, type FlagSpec, type RuntimeMagic } from "./registry.js";
+import { shownPath } from "../../display/shown-path.js";
 
 export const DEFAULT_CHECKPOINT_DIR = "checkpoints";
 
@@ -126,7 +127,7 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
       const seconds = (performance.now() - began) / 1000;
       const stepDir = manager.stepPath(step);
       const bytes = manager.stepSummaries().find((s) => s.step === step)?.bytesWritten ?? folderBytes(stepDir);
-      print(`Saved step ${step}: ${formatBytes(bytes)} in ${seconds.toFixed(2)} s (${(bytes / 1e9 / Math.max(seconds, 1e-9)).toFixed(2)} GB/s) to ${stepDir}`);
+      print(`Saved step ${step}: ${formatBytes(bytes)} in ${seconds.toFixed(2)} s (${(bytes / 1e9 / Math.max(seconds, 1e-9)).toFixed(2)} GB/s) to ${shownPath(stepDir, cwd)}`);
       return undefined;
     },
   };
@@ -169,7 +170,7 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
         checkStrict(manager.lastRestoreReport, options.strict, restored);
         updateInPlace(live, targets, restored);
       }
-      print(restoreSummary(step, manager.stepPath(step), restored, manager.lastRestoreReport, (performance.now() - began) / 1000));
+      print(restoreSummary(step, shownPath(manager.stepPath(step), cwd), restored, manager.lastRestoreReport, (performance.now() - began) / 1000));
       return result;
     },
   };
@@ -201,7 +202,7 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
       if (flags.mode !== undefined && flags.best === undefined) throw new UsageError("%checkpoint_dir: --mode needs --best METRIC");
       if (operands[0] !== undefined) directory = path.resolve(cwd, operands[0] as string);
       if (flags.best !== undefined) best = { metric: flags.best as string, mode: (flags.mode as "min" | "max" | undefined) ?? "max" };
-      print(`Checkpoints go to ${directory}${best ? `; --step best is the step with the ${best.mode === "min" ? "lowest" : "highest"} ${best.metric}` : ""}`);
+      print(`Checkpoints go to ${shownPath(directory, cwd)}${best ? `; --step best is the step with the ${best.mode === "min" ? "lowest" : "highest"} ${best.metric}` : ""}`);
       return undefined;
     },
   };
