@@ -1,7 +1,7 @@
 /**
  * The docs pages ported cell by cell to TypeScript (Flax "Flax basics", Flax
  * "Save and load checkpoints", Orbax "Checkpointing with CheckpointManager")
- * run as notebooks under the built `tsnnx test`, as CI runs them: no cell may
+ * run as notebooks under the built `tsnnx test` and `jupyter nbconvert --execute`, as CI runs them: no cell may
  * fail and every `check-output` cell must reproduce its saved outputs. The
  * saved outputs themselves are held here against what the pages' own flow
  * gives, worked out by hand (step arithmetic of the manager options, counter
@@ -10,7 +10,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { cellById, cellMime, cellStdout, readNotebook, type Notebook } from "../e2e/notebook-run.js";
+import { cellById, cellMime, cellStdout, executeWithNbconvert, executionProblems, readNotebook, type Notebook } from "../e2e/notebook-run.js";
+import { createJupyterEnv, removeJupyterEnv, type JupyterEnv } from "../e2e/jupyter.js";
+import { installTsnnxKernel } from "../e2e/tsnnx-kernelspec.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const portsDir = path.join(repoRoot, "test/notebooks");
@@ -58,4 +60,30 @@ describe("docs pages ported to notebooks (test/notebooks)", function () {
     const b = Array.from({ length: 16 }, () => 10);
     assert.equal(plainResult(notebook, "mngr-28"), `{a:[${a.join(",")}],b:[${b.join(",")}]}`);
   });
+});
+
+describe("docs pages ported to notebooks, under jupyter nbconvert --execute", function () {
+  this.timeout(15 * 60_000);
+  let jenv: JupyterEnv;
+
+  before(async function () {
+    this.timeout(30 * 60_000);
+    jenv = await createJupyterEnv();
+    await installTsnnxKernel(jenv);
+  });
+
+  after(async () => {
+    if (jenv) await removeJupyterEnv(jenv);
+  });
+
+  for (const file of ["flax-nnx-basics.ipynb", "flax-checkpointing.ipynb", "orbax-checkpoint-manager.ipynb"]) {
+    it(`${file} runs with no error output`, async function () {
+      const executed = await executeWithNbconvert(jenv, path.join(portsDir, file));
+      assert.deepEqual(executionProblems(executed), []);
+      assert.deepEqual(
+        executed.cells.filter((c) => c.cell_type === "code").map((c) => c.execution_count),
+        executed.cells.filter((c) => c.cell_type === "code").map((_, i) => i + 1),
+      );
+    });
+  }
 });
