@@ -14,4 +14,5 @@ export type { CheckpointHistory, HistoryRow, StepStatus } from "./checkpoint-his
 export { progress, byteProgress, progressText, progressHtml, progressBundle, stderrSink } from "./progress.js";
 export type { ProgressOptions, ProgressSink, ProgressState, ProgressStatus, ProgressUnit, ByteProgress } from "./progress.js";
 export { stateTree } from "./state-tree/index.js";
+export { STATE_TREE_MIME, CHECKPOINT_HISTORY_MIME } from "./data-mime.js";
 export type { StateTreeOptions, StateTreeBundle, StateTreeSummary, LeafSummary } from "./state-tree/index.js";

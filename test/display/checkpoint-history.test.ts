@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as jax from "@jax-js/jax";
 import * as ocp from "../../src/ocp/index.js";
-import { checkpointHistory } from "../../src/display/index.js";
+import { CHECKPOINT_HISTORY_MIME, checkpointHistory } from "../../src/display/index.js";
 import { scratchDir } from "../ocp/scratch.js";
 
 const np = jax.numpy;
@@ -62,7 +62,7 @@ describe("display: checkpoint history", () => {
   it("tables the steps the manager kept, with sizes from its save records, metrics, best step and keep reasons", () => {
     assert.deepEqual(manager.allSteps(), [2, 4, 5]);
     const [table] = checkpointHistory(manager);
-    const json = table["application/json"] as { bestStep: number; metricNames: string[]; steps: Record<string, unknown>[] };
+    const json = table[CHECKPOINT_HISTORY_MIME] as { bestStep: number; metricNames: string[]; steps: Record<string, unknown>[] };
     assert.equal(json.bestStep, 5);
     assert.deepEqual(json.metricNames, ["loss", QUOTED, SCRIPT]);
     const recorded = (step: number) => JSON.parse(fs.readFileSync(path.join(dir, String(step), "tsnnx_record.json"), "utf8"));
@@ -89,7 +89,7 @@ describe("display: checkpoint history", () => {
   it("marks the steps no retention rule keeps as deleted (a read-only view with a stricter policy)", () => {
     const view = new ocp.CheckpointManager(dir, { readOnly: true, maxToKeep: 1, bestFn: (m) => m.loss as number, bestMode: "min" });
     const [table, chart] = checkpointHistory(view);
-    const steps = (table["application/json"] as { steps: { step: number; status: string; keptBy: string[] }[] }).steps;
+    const steps = (table[CHECKPOINT_HISTORY_MIME] as { steps: { step: number; status: string; keptBy: string[] }[] }).steps;
     assert.deepEqual(steps.map((s) => [s.step, s.status, s.keptBy]), [[2, "deleted", []], [4, "deleted", []], [5, "kept", ["best"]]]);
     assert.match(table["text/html"] as string, /text-decoration:line-through[^>]*><td[^>]*>2</);
     // Deleted steps are hollow in every chart form.
@@ -156,6 +156,19 @@ describe("display: checkpoint history", () => {
         if (channel.field) assert.ok(["step", "value", "series"].includes(channel.field) && ["quantitative", "nominal"].includes(channel.type!));
       }
     }
+    // Every filtered layer has rows: an empty one makes Vega warn in the browser console. This history deleted no step, so no hollow-point layer.
+    const rowsOf: Record<string, (v: any) => boolean> = {
+      "datum.status !== 'deleted'": (v) => v.status !== "deleted",
+      "datum.status === 'deleted'": (v) => v.status === "deleted",
+      "datum.best === true": (v) => v.best === true,
+    };
+    for (const layer of vl.spec.layer) {
+      for (const { filter } of layer.transform ?? []) {
+        assert.ok(rowsOf[filter], `a filter this test knows: ${filter}`);
+        assert.ok(vl.data.values.some(rowsOf[filter]!), `rows for the layer filtered by ${filter}`);
+      }
+    }
+    assert.ok(!vl.spec.layer.some((l: any) => l.transform?.[0]?.filter === "datum.status === 'deleted'"));
   });
 
   it("draws a well-formed SVG with every point, the best step marked, and no script or style", () => {
@@ -182,7 +195,7 @@ describe("display: checkpoint history", () => {
       const [table, chart] = checkpointHistory(many);
       const bytes = Buffer.byteLength(JSON.stringify(chart));
       assert.ok(bytes < 60_000, `chart bundle is ${bytes} bytes`);
-      assert.equal((table["application/json"] as { steps: unknown[] }).steps.length, 100);
+      assert.equal((table[CHECKPOINT_HISTORY_MIME] as { steps: unknown[] }).steps.length, 100);
     } finally {
       fs.rmSync(big, { recursive: true, force: true });
     }
@@ -196,7 +209,7 @@ describe("display: checkpoint history", () => {
       fs.mkdirSync(path.join(pyDir, "8", "metrics"));
       fs.writeFileSync(path.join(pyDir, "8", "metrics", "metrics"), JSON.stringify({ loss: 0.25 }));
       const [table, chart] = checkpointHistory(pyDir);
-      const steps = (table["application/json"] as { steps: Record<string, any>[] }).steps;
+      const steps = (table[CHECKPOINT_HISTORY_MIME] as { steps: Record<string, any>[] }).steps;
       assert.deepEqual(steps.map((s) => [s.step, s.bytes, s.status, s.keptBy]), [
         [3, bytesOnDisk(path.join(pyDir, "3")), "kept", ["unlimited"]],
         [8, bytesOnDisk(path.join(pyDir, "8")), "kept", ["unlimited"]],
@@ -221,12 +234,12 @@ describe("display: checkpoint history", () => {
       await live.save(2, { args: ocp.args.StandardSave({ w: np.array([3, 4]) }), metrics: { loss: 0.5 } });
       // save() resolves once the values are captured; the write needs I/O callbacks, which cannot run before this line.
       const [during] = checkpointHistory(live);
-      const steps = (during["application/json"] as { steps: Record<string, unknown>[] }).steps;
+      const steps = (during[CHECKPOINT_HISTORY_MIME] as { steps: Record<string, unknown>[] }).steps;
       assert.deepEqual(steps.map((s) => [s.step, s.status, s.keptBy, s.bytes === null]), [[1, "deleted", [], false], [2, "saving", ["latest"], true]]);
       assert.match(during["text/plain"] as string, /2 steps, 0 kept, 1 saving/);
       await live.waitUntilFinished();
       const [after] = checkpointHistory(live);
-      assert.deepEqual((after["application/json"] as { steps: { step: number; status: string }[] }).steps.map((s) => [s.step, s.status]), [[2, "kept"]]);
+      assert.deepEqual((after[CHECKPOINT_HISTORY_MIME] as { steps: { step: number; status: string }[] }).steps.map((s) => [s.step, s.status]), [[2, "kept"]]);
     } finally {
       fs.rmSync(asyncDir, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as jax from "@jax-js/jax";
 import { nnx, optax } from "../../src/index.js";
-import { stateTree, type StateTreeBundle } from "../../src/display/index.js";
+import { STATE_TREE_MIME, stateTree, type StateTreeBundle } from "../../src/display/index.js";
 
 const np = jax.numpy;
 
@@ -49,18 +49,19 @@ describe("display: state tree", () => {
     bundle = await stateTree(mlp);
   });
 
-  it("returns html, plain text and json", () => {
-    assert.deepEqual(Object.keys(bundle).sort(), ["application/json", "text/html", "text/plain"]);
+  it("returns html, plain text and the summary as data under a type no front end draws over the HTML", () => {
+    assert.equal(STATE_TREE_MIME, "application/vnd.tsnnx.state-tree+json");
+    assert.deepEqual(Object.keys(bundle).sort(), [STATE_TREE_MIME, "text/html", "text/plain"]);
     assert.equal(typeof bundle["text/html"], "string");
     assert.equal(typeof bundle["text/plain"], "string");
-    assert.equal(bundle["application/json"].type, "MLP");
+    assert.equal(bundle[STATE_TREE_MIME].type, "MLP");
   });
 
   it("counts parameters and bytes per kind and subtree as Linear and BatchNorm define them", () => {
     // Linear(din, dout): kernel din*dout + bias dout; BatchNorm(n): scale, bias (Param) and mean, var (BatchStat), n each; float32 = 4 bytes.
     const params = linearParams(4, 16) + 2 * 16 + linearParams(16, 2);
     const stats = 2 * 16;
-    const json = bundle["application/json"];
+    const json = bundle[STATE_TREE_MIME];
     assert.deepEqual(json.totals, { Param: { count: params, bytes: 4 * params }, BatchStat: { count: stats, bytes: 4 * stats } });
     assert.deepEqual(json.total, { count: params + stats, bytes: 4 * (params + stats) });
     assert.equal(json.leaves.length, 8);
@@ -74,11 +75,11 @@ describe("display: state tree", () => {
 
   it("statistics match values worked out by hand, NaN and Inf counted apart", async () => {
     const tiny = new Tiny();
-    const json = (await stateTree(tiny))["application/json"];
+    const json = (await stateTree(tiny))[STATE_TREE_MIME];
     // w = [1, -2, 0, 3]: mean 0.5; squared deviations .25 + 6.25 + .25 + 6.25 = 13, /4 = 3.25.
     assert.deepEqual(json.leaves[0]!.stats, { mean: 0.5, std: Math.sqrt(3.25), min: -2, max: 3, nonzero: 3, nan: 0, inf: 0, read: 4, size: 4, sampled: false });
     const odd = new nnx.Param(np.array([1, NaN, Infinity, 0, -Infinity, 3], { dtype: np.float32 }));
-    const oddStats = (await stateTree(odd))["application/json"].leaves[0]!.stats;
+    const oddStats = (await stateTree(odd))[STATE_TREE_MIME].leaves[0]!.stats;
     // finite: 1, 0, 3 -> mean 4/3, deviations -1/3, -4/3, 5/3 -> squares (1 + 16 + 25)/9 / 3 = 14/9.
     assert.ok(oddStats && "mean" in oddStats);
     assert.ok(Math.abs(oddStats.mean! - 4 / 3) < 1e-6);
@@ -91,7 +92,7 @@ describe("display: state tree", () => {
     const v = new nnx.Param(np.arange(10).astype(np.float32));
     const b = await stateTree(v, { exactLimit: 4, sampleSize: 5 });
     // stride floor(10 / 5) = 2: elements 0, 2, 4, 6, 8.
-    const s = b["application/json"].leaves[0]!.stats!;
+    const s = b[STATE_TREE_MIME].leaves[0]!.stats!;
     assert.ok("mean" in s);
     assert.deepEqual([s.mean, s.min, s.max, s.read, s.size, s.sampled], [4, 0, 8, 5, 10, true]);
     assert.match(b["text/plain"], /sampled 5 of 10/);
@@ -134,13 +135,13 @@ describe("display: state tree", () => {
   it("abstract states (nnx.evalShape) show shapes, counts and bytes, and no stats", async () => {
     const abstract = nnx.evalShape(() => new MLP(4, 16, 2, new nnx.Rngs(0)));
     const b = await stateTree(abstract);
-    const json = b["application/json"];
-    assert.deepEqual(json.totals, bundle["application/json"].totals);
+    const json = b[STATE_TREE_MIME];
+    assert.deepEqual(json.totals, bundle[STATE_TREE_MIME].totals);
     assert.ok(json.leaves.every((l) => l.state === "abstract" && l.stats === undefined));
     assert.deepEqual(json.leaves.find((l) => l.pathText === "linear2.kernel")!.shape, [16, 2]);
     assert.ok(!b["text/plain"].includes("≈"));
     const state = await stateTree(nnx.state(abstract));
-    assert.deepEqual(state["application/json"].total, bundle["application/json"].total);
+    assert.deepEqual(state[STATE_TREE_MIME].total, bundle[STATE_TREE_MIME].total);
   });
 
   it("marks a shared module once, counting it once", async () => {
@@ -154,7 +155,7 @@ describe("display: state tree", () => {
       }
     }
     const b = await stateTree(new Tied(new nnx.Rngs(0)));
-    const json = b["application/json"];
+    const json = b[STATE_TREE_MIME];
     assert.deepEqual(json.total, { count: linearParams(2, 3), bytes: 4 * linearParams(2, 3) });
     assert.deepEqual(json.shared, [{ path: ["b"], sameAs: ["a"] }]);
     assert.equal(b["text/html"].split("shared: same as a").length, 2);
@@ -187,19 +188,19 @@ describe("display: state tree", () => {
 
   it("shows Variables, Optimizers, GraphDefs and arrays", async () => {
     const variable = await stateTree(new nnx.Param(np.array([1, 2, 3], { dtype: np.float32 })));
-    assert.deepEqual(variable["application/json"].total, { count: 3, bytes: 12 });
+    assert.deepEqual(variable[STATE_TREE_MIME].total, { count: 3, bytes: 12 });
     const optimizer = new nnx.Optimizer(new MLP(4, 16, 2, new nnx.Rngs(0)), optax.adam(1e-3));
     const opt = await stateTree(optimizer);
-    assert.equal(opt["application/json"].type, "Optimizer");
+    assert.equal(opt[STATE_TREE_MIME].type, "Optimizer");
     // The optimizer's own state: its step (1), adam's count (1), and mu and nu mirroring every Param (the model is not an attribute).
     const params = linearParams(4, 16) + 2 * 16 + linearParams(16, 2);
-    assert.equal(opt["application/json"].total.count, 1 + 1 + 2 * params);
+    assert.equal(opt[STATE_TREE_MIME].total.count, 1 + 1 + 2 * params);
     const [graphdef] = nnx.split(mlp);
     const def = await stateTree(graphdef);
     assert.match(def["text/plain"], /^GraphDef\[MLP\]/);
     assert.ok(def["text/plain"].includes("kernel: Param (value in the State)"));
     const array = await stateTree(np.array([[1, 2], [3, 4]], { dtype: np.int32 }));
-    assert.deepEqual(array["application/json"].total, { count: 4, bytes: 16 });
+    assert.deepEqual(array[STATE_TREE_MIME].total, { count: 4, bytes: 16 });
   });
 
   it("is what display() shows (the Jupyter.display method)", async () => {
@@ -218,8 +219,8 @@ describe("display: state tree", () => {
     const b = await stateTree(stack);
     const bytes = Buffer.byteLength(b["text/html"]);
     assert.ok(bytes < 200 * 1024, `${bytes} bytes`);
-    assert.equal(b["application/json"].leaves.length, 1000);
-    assert.equal(b["application/json"].total.count, 500 * linearParams(8, 8));
+    assert.equal(b[STATE_TREE_MIME].leaves.length, 1000);
+    assert.equal(b[STATE_TREE_MIME].total.count, 500 * linearParams(8, 8));
   });
   it("summarises past the row budget: 10,000 leaves under 1 MB, totals still complete", async () => {
     // Host data: concrete at once (jax-js's random arrays are lazy, and 10,000 of them are slow to make).
@@ -230,7 +231,7 @@ describe("display: state tree", () => {
     const b = await stateTree(nnx.fromFlatState(leaves));
     const bytes = Buffer.byteLength(b["text/html"]);
     assert.ok(bytes < 1024 * 1024, `${bytes} bytes`);
-    const json = b["application/json"];
+    const json = b[STATE_TREE_MIME];
     assert.deepEqual(json.totals, { Param: { count: 5000 * linearParams(8, 8), bytes: 4 * 5000 * linearParams(8, 8) } });
     assert.equal(json.leaves.length + json.leavesOmitted, 10_000);
     assert.ok(json.leavesOmitted > 0);

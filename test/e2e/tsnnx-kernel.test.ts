@@ -67,7 +67,9 @@ describeKernelBehaviour({
       assert.match(text, /── kernel: Param float32\[2,3\] /);
       assert.match(text, /── bias: Param float32\[3\] /);
       assert.match(String(data["text/html"]), /<details/);
-      assert.ok(data["application/json"], "the summary as data");
+      // The summary as data, under a type of its own: JupyterLab's JSON viewer would take `application/json` over the HTML.
+      assert.equal((data["application/vnd.tsnnx.state-tree+json"] as { total: { count: number } }).total.count, 9);
+      assert.equal(data["application/json"], undefined);
     });
   },
 });

@@ -135,12 +135,19 @@ function vegaLiteSpec(series: readonly Series[], bestStep: number | undefined): 
     spec: {
       width: PANEL_WIDTH,
       height: PANEL_HEIGHT,
+      // A layer whose filter leaves no rows makes Vega log "Infinite extent" warnings in the browser console: only the layers with data.
       layer: [
         { mark: { type: "line" }, encoding: { x, y, color: colour } },
         { transform: [{ filter: "datum.status !== 'deleted'" }], mark: { type: "point", filled: true, opacity: 1, size: 30 }, encoding: { x, y, color: colour, tooltip } },
-        { transform: [{ filter: "datum.status === 'deleted'" }], mark: { type: "point", filled: false, fill: "#ffffff", opacity: 1, size: 30 }, encoding: { x, y, color: colour, tooltip } },
-        { transform: [{ filter: "datum.best === true" }], mark: { type: "rule", color: MARK_COLOUR, strokeDash: [4, 3] }, encoding: { x } },
-        { transform: [{ filter: "datum.best === true" }], mark: { type: "point", shape: "diamond", filled: true, size: 140, color: MARK_COLOUR }, encoding: { x, y, tooltip } },
+        ...(values.some((v) => v.status === "deleted")
+          ? [{ transform: [{ filter: "datum.status === 'deleted'" }], mark: { type: "point", filled: false, fill: "#ffffff", opacity: 1, size: 30 }, encoding: { x, y, color: colour, tooltip } }]
+          : []),
+        ...(values.some((v) => v.best)
+          ? [
+              { transform: [{ filter: "datum.best === true" }], mark: { type: "rule", color: MARK_COLOUR, strokeDash: [4, 3] }, encoding: { x } },
+              { transform: [{ filter: "datum.best === true" }], mark: { type: "point", shape: "diamond", filled: true, size: 140, color: MARK_COLOUR }, encoding: { x, y, tooltip } },
+            ]
+          : []),
       ],
     },
     resolve: { scale: { y: "independent" } },

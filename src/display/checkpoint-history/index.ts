@@ -10,11 +10,12 @@ import type { CheckpointManager } from "../../ocp/checkpoint-manager.js";
 import { historyChart } from "./chart.js";
 import { managerOf, readHistory } from "./history.js";
 import { historyHtml, historyJson, historyText } from "./table.js";
+import { CHECKPOINT_HISTORY_MIME } from "../data-mime.js";
 
 export type { CheckpointHistory, HistoryRow, StepStatus } from "./history.js";
 
 export function checkpointHistory(source: CheckpointManager | string): [Record<string, unknown>, Record<string, unknown>] {
   const history = readHistory(managerOf(source));
-  const table = { "text/html": historyHtml(history), "text/plain": historyText(history), "application/json": historyJson(history) };
+  const table = { "text/html": historyHtml(history), "text/plain": historyText(history), [CHECKPOINT_HISTORY_MIME]: historyJson(history) };
   return [table, historyChart(history)];
 }

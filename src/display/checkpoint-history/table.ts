@@ -4,7 +4,7 @@
  * retention rule keeps it. `text/html` for notebooks (plain table markup
  * with inline styles only, so it reads the same when a notebook is untrusted
  * and its HTML sanitised; every name escaped), `text/plain` as an aligned
- * text table for consoles and logs, `application/json` as the data itself.
+ * text table for consoles and logs, its JSON data (CHECKPOINT_HISTORY_MIME) as the data itself.
  */
 import { formatBytes } from "../../ocp/inspect.js";
 import { escapeXml } from "../chart/svg-panels.js";

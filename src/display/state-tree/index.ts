@@ -1,6 +1,6 @@
 /**
  * `stateTree(value, options?)`: the MIME bundle (`text/html`, `text/plain`,
- * `application/json`) of a Module, State (abstract ones too), Variable,
+ * and the summary as data under STATE_TREE_MIME) of a Module, State (abstract ones too), Variable,
  * Optimizer, GraphDef, jax-js Array, or a plain object / array of those, as
  * Treescope shows NNX models in Python. The value is walked once
  * (model.ts), the leaves shown are read once (stats.ts), then each renderer
@@ -13,6 +13,7 @@ import { renderJson, type StateTreeSummary } from "./json.js";
 import { leafStats, type LeafStats, type StatsOptions } from "./stats.js";
 import { renderText } from "./text.js";
 import type * as jax from "@jax-js/jax";
+import { STATE_TREE_MIME } from "../data-mime.js";
 
 export interface StateTreeOptions extends StatsOptions {
   /** Rows shown in full (HTML and text) before later siblings are summarised on one line (default 2,500). */
@@ -28,7 +29,7 @@ export interface StateTreeOptions extends StatsOptions {
 export type StateTreeBundle = {
   "text/html": string;
   "text/plain": string;
-  "application/json": StateTreeSummary;
+  [STATE_TREE_MIME]: StateTreeSummary;
 };
 
 export type { StateTreeSummary, LeafSummary } from "./json.js";
@@ -45,7 +46,7 @@ export async function stateTree(value: unknown, options: StateTreeOptions = {}):
   return {
     "text/html": renderHtml(root, stats, { shown, maxCharts: options.maxCharts ?? (leafCount <= 32 ? 32 : 8), openDepth: options.openDepth ?? (leafCount <= 64 ? 3 : 1) }),
     "text/plain": renderText(root, stats, shown),
-    "application/json": renderJson(root, stats, shown),
+    [STATE_TREE_MIME]: renderJson(root, stats, shown),
   };
 }
 
