@@ -66,6 +66,17 @@ export function shortNumber(value: number): string {
   return String(Number(value.toPrecision(3)));
 }
 
+/**
+ * Axis labels for ticks: `format`'s, unless that makes two ticks read the
+ * same (4.695 and 4.7 both as "4.7"); then as many decimals as the tick step needs.
+ */
+export function tickLabels(ticks: readonly number[], format: (y: number) => string): string[] {
+  const labels = ticks.map(format);
+  if (ticks.length < 2 || new Set(labels).size === labels.length) return labels;
+  const decimals = Math.max(0, -Math.floor(Math.log10(ticks[1]! - ticks[0]!)));
+  return ticks.map((t) => t.toFixed(decimals));
+}
+
 const fixed = (n: number): string => String(Math.round(n * 10) / 10);
 
 export function panelChartSvg(panels: readonly Panel[], options: PanelChartOptions): string {
@@ -95,11 +106,12 @@ export function panelChartSvg(panels: readonly Panel[], options: PanelChartOptio
 
     parts.push(`<text x="${MARGIN.left}" y="${fixed(top - 5)}" ${FONT} font-size="12" font-weight="bold" fill="#333333">${escapeXml(panel.title)}</text>`);
     parts.push(`<rect x="${MARGIN.left}" y="${fixed(top)}" width="${plotWidth}" height="${panelHeight}" fill="#fafafa" stroke="#cccccc" stroke-width="1"/>`);
-    for (const t of niceTicks(yLo, yHi, 4)) {
-      const y = fixed(scaleY(t));
+    const yTicks = niceTicks(yLo, yHi, 4);
+    tickLabels(yTicks, format).forEach((label, i) => {
+      const y = fixed(scaleY(yTicks[i]!));
       parts.push(`<line x1="${MARGIN.left}" y1="${y}" x2="${MARGIN.left + plotWidth}" y2="${y}" stroke="#e4e4e4" stroke-width="1"/>`);
-      parts.push(`<text x="${MARGIN.left - 6}" y="${y}" dy="4" text-anchor="end" ${FONT} font-size="10" fill="#555555">${escapeXml(format(t))}</text>`);
-    }
+      parts.push(`<text x="${MARGIN.left - 6}" y="${y}" dy="4" text-anchor="end" ${FONT} font-size="10" fill="#555555">${escapeXml(label)}</text>`);
+    });
     for (const t of xTicks) {
       const x = fixed(scaleX(t));
       parts.push(`<line x1="${x}" y1="${bottom}" x2="${x}" y2="${bottom + 4}" stroke="#888888" stroke-width="1"/>`);
