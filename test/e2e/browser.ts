@@ -24,7 +24,8 @@ export interface BrowserLauncher {
   launch(options: { executablePath: string; args: string[]; headless: boolean }): Promise<Browser>;
 }
 export interface Browser {
-  newPage(options?: { viewport: { width: number; height: number } }): Promise<Page>;
+  /** `javaScriptEnabled: false` is a viewer that runs no script (GitHub, an exported page opened in a strict reader). */
+  newPage(options?: { viewport: { width: number; height: number }; javaScriptEnabled?: boolean }): Promise<Page>;
   close(): Promise<void>;
 }
 export interface Locator {
@@ -35,14 +36,24 @@ export interface Locator {
   click(): Promise<void>;
   waitFor(options: { state?: "visible" | "attached"; timeout: number }): Promise<void>;
   textContent(): Promise<string | null>;
+  getAttribute(name: string): Promise<string | null>;
+  isVisible(): Promise<boolean>;
+  scrollIntoViewIfNeeded(): Promise<void>;
   screenshot(options: { path: string }): Promise<Buffer>;
+}
+export interface ConsoleMessage {
+  type(): string;
+  text(): string;
 }
 export interface Page {
   goto(url: string, options?: { timeout: number }): Promise<unknown>;
   locator(selector: string, options?: { hasText?: string | RegExp }): Locator;
   keyboard: { press(key: string): Promise<void> };
+  mouse: { move(x: number, y: number): Promise<void> };
   screenshot(options: { path: string; fullPage?: boolean }): Promise<Buffer>;
-  on(event: "console" | "pageerror", listener: (arg: { toString(): string }) => void): void;
+  on(event: "pageerror", listener: (error: Error) => void): void;
+  on(event: "console", listener: (message: ConsoleMessage) => void): void;
+  evaluate<R, A>(fn: (arg: A) => R, arg: A): Promise<R>;
   close(): Promise<void>;
 }
 

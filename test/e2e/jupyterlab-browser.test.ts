@@ -3,19 +3,20 @@
  * Shift+Enter and check what the page renders (HTML from display_data, the
  * execute_result with its prompt number), then keep a screenshot. ipykernel
  * runs first as the reference for the page flow; tsnnx must render the same.
- * Skips with the reason when Chromium or playwright-core cannot be installed.
+ * Skips with the reason when Chromium or playwright-core cannot be installed,
+ * except under CI, where that fails.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { cp, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { provisionBrowser, type Browser, type BrowserProvision, type Page } from "./browser.js";
+import type { Browser } from "./browser.js";
+import { keepScreenshot, launchBrowser, openNotebook, quietJupyterLab, runAllCells, withFailureScreenshot } from "./front-end.js";
 import { createJupyterEnv, removeJupyterEnv, repoRoot, startJupyterServer, type JupyterEnv, type JupyterServer } from "./jupyter.js";
 import { installTsnnxKernel, tsnnxKernelName } from "./tsnnx-kernelspec.js";
 
-/** Screenshots outlive the scratch folder so that a person (or CI artifact upload) can look at them. */
-export const screenshotDir = path.join(os.tmpdir(), "tsnnx-e2e-screenshots");
+/** Screenshots outlive the scratch folder (test-output/ is gitignored) so that a person can look at them. */
+const screenshotDir = path.join(repoRoot, "test-output", "jupyterlab");
 
 interface BrowserCase {
   kernelName: string;
@@ -26,13 +27,6 @@ interface BrowserCase {
   prepare?: (jenv: JupyterEnv) => Promise<void>;
   /** Notebooks (tutorials and docs ports) to run entirely in the page, from a copy without their saved outputs. */
   notebooks?: string[];
-}
-
-/** JupyterLab's news and update pop-up would cover outputs in the screenshots: switch it off in the scratch user settings. */
-async function quietJupyterLab(jenv: JupyterEnv): Promise<void> {
-  const dir = path.join(jenv.env.JUPYTER_CONFIG_DIR!, "lab/user-settings/@jupyterlab/apputils-extension");
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, "notification.jupyterlab-settings"), JSON.stringify({ fetchNews: "false", checkForUpdates: false }));
 }
 
 const cases: BrowserCase[] = [
@@ -68,55 +62,13 @@ function notebookWith(testCase: BrowserCase): string {
 }
 
 
-/** Opens a notebook of the server's root folder and waits until its kernel is idle. */
-async function openNotebook(page: Page, server: JupyterServer, file: string, kernelDisplayName: string): Promise<void> {
-  // `reset`: start from an empty workspace, not the tabs an earlier page left open.
-  await page.goto(`${server.baseUrl}lab/tree/${file}?reset&token=${server.token}`, { timeout: 120_000 });
-  await page.locator(".jp-Notebook .jp-Cell").first().waitFor({ state: "visible", timeout: 120_000 });
-  // A cell run before the kernel connection is up is silently dropped: wait until the status bar says Idle.
-  const idle = new RegExp(`${kernelDisplayName.replace(/[()]/g, "\\$&")}.*\\| Idle`);
-  await page.locator(".jp-StatusBar-TextItem", { hasText: idle }).first().waitFor({ state: "visible", timeout: 120_000 });
-}
-
-/** Runs `steps`; on failure keeps a screenshot of the page and names it in the error. */
-async function withFailureScreenshot(page: Page, name: string, steps: () => Promise<void>): Promise<void> {
-  try {
-    await steps();
-  } catch (error) {
-    const shot = path.join(screenshotDir, `${name}-failure.png`);
-    await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
-    throw new Error(`${(error as Error).message}\n(page at failure: ${shot})`);
-  }
-}
-
-/** Keeps a screenshot of the page and checks that it is a PNG. */
-async function keepScreenshot(page: Page, name: string): Promise<void> {
-  const shot = path.join(screenshotDir, `${name}.png`);
-  await page.screenshot({ path: shot });
-  const header = (await readFile(shot)).subarray(0, 8);
-  assert.deepEqual([...header], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "the screenshot is a PNG");
-  console.log(`    screenshot: ${shot}`);
-}
-
 describe("JupyterLab in headless Chromium", function () {
   this.timeout(10 * 60_000);
-  let provision: BrowserProvision;
   let browser: Browser | undefined;
 
   before(async function () {
     this.timeout(30 * 60_000);
-    provision = await provisionBrowser();
-    if (!provision.ok) {
-      console.log(`    skipped: ${provision.reason}`);
-      this.skip();
-    }
-    browser = await provision.chromium.launch({
-      executablePath: provision.executablePath,
-      // Root in CI: Chromium's sandbox needs user namespaces it does not get there.
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-      headless: true,
-    });
-    await mkdir(screenshotDir, { recursive: true });
+    browser = await launchBrowser(this);
   });
 
   after(async () => {
@@ -146,8 +98,8 @@ describe("JupyterLab in headless Chromium", function () {
         const page = await browser!.newPage({ viewport: { width: 1280, height: 800 } });
         const pageErrors: string[] = [];
         page.on("pageerror", (error) => pageErrors.push(error.toString()));
-        await withFailureScreenshot(page, `jupyterlab-${testCase.kernelName}`, async () => {
-          await openNotebook(page, server, file, testCase.displayName);
+        await withFailureScreenshot(page, screenshotDir, testCase.kernelName, async () => {
+          await openNotebook(page, server, file, "jupyterlab", testCase.displayName);
           await page.locator(".jp-Notebook .jp-Cell .cm-content").first().click();
           await page.keyboard.press("Shift+Enter");
           const html = page.locator(".jp-OutputArea-output.jp-RenderedHTMLCommon b", { hasText: "e2e html" }).first();
@@ -158,7 +110,7 @@ describe("JupyterLab in headless Chromium", function () {
           const prompt = page.locator(".jp-OutputArea-executeResult .jp-OutputPrompt").first();
           assert.equal((await prompt.textContent())?.trim(), "[1]:");
         });
-        await keepScreenshot(page, `jupyterlab-${testCase.kernelName}`);
+        await keepScreenshot(page, screenshotDir, testCase.kernelName);
         assert.deepEqual(pageErrors, [], "JupyterLab raised errors in the page");
         await page.close();
       });
@@ -175,18 +127,16 @@ describe("JupyterLab in headless Chromium", function () {
           if (existsSync(data)) await cp(data, path.join(jenv.workDir, "data"), { recursive: true });
           const codeCells = saved.cells.filter((c) => c.cell_type === "code").length;
           const page = await browser!.newPage({ viewport: { width: 1280, height: 1000 } });
-          const name = `jupyterlab-${path.basename(file, ".ipynb")}`;
-          await withFailureScreenshot(page, name, async () => {
-            await openNotebook(page, server, file, testCase.displayName);
-            await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).first().click();
-            await page.locator(".lm-Menu-itemLabel", { hasText: /^Run All Cells$/ }).first().click();
-            // Run All numbers the code cells 1..N in order: the last one's prompt reads [N]: once every cell ran.
-            const lastPrompt = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt", { hasText: `[${codeCells}]:` });
-            await lastPrompt.first().waitFor({ state: "visible", timeout: 5 * 60_000 });
+          const name = path.basename(file, ".ipynb");
+          await withFailureScreenshot(page, screenshotDir, name, async () => {
+            await openNotebook(page, server, file, "jupyterlab", testCase.displayName);
+            await runAllCells(page, codeCells);
             const errors = await page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count();
             assert.equal(errors, 0, "a cell showed an error");
+            // State trees and histories carry their data under a type of their own: JupyterLab's JSON viewer must never take over from their HTML.
+            assert.equal(await page.locator(".jp-OutputArea-output.jp-RenderedJSON").count(), 0, "an output shows as a raw JSON explorer");
           });
-          await keepScreenshot(page, name);
+          await keepScreenshot(page, screenshotDir, name);
           await page.close();
         });
       }

@@ -15,7 +15,8 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { nnx } from "../../src/index.js";
 import { stateTree } from "../../src/display/index.js";
-import { provisionBrowser, type Browser } from "./browser.js";
+import type { Browser } from "./browser.js";
+import { launchBrowser } from "./front-end.js";
 import { repoRoot, venvPython } from "./jupyter.js";
 
 const run = promisify(execFile);
@@ -78,17 +79,7 @@ describe("state trees side by side with Treescope", function () {
   let browser: Browser | undefined;
 
   before(async function () {
-    const provision = await provisionBrowser();
-    if (!provision.ok) {
-      if (process.env.CI) throw new Error(`CI needs the browser: ${provision.reason}`);
-      console.log(`    skipped: ${provision.reason}`);
-      this.skip();
-    }
-    browser = await provision.chromium.launch({
-      executablePath: provision.executablePath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-      headless: true,
-    });
+    browser = await launchBrowser(this);
     await mkdir(outDir, { recursive: true });
     await run(await venvPython(), [path.join(repoRoot, "test/python/treescope_models.py"), outDir], {
       timeout: 10 * 60_000,
