@@ -117,7 +117,7 @@ function vegaLiteSpec(series: readonly Series[], bestStep: number | undefined): 
   const values = series.flatMap((s) =>
     s.rows.map((r) => ({ step: r.row.step, series: s.name, value: r.value, status: r.row.status, ...(r.row.step === bestStep ? { best: true } : {}) })),
   );
-  const x = { field: "step", type: "quantitative", title: "step", axis: { tickMinStep: 1 } };
+  const x = { field: "step", type: "quantitative", title: "step", axis: { tickMinStep: 1, format: "d" } };
   const y = { field: "value", type: "quantitative", title: null, scale: { zero: false } };
   const tooltip = [
     { field: "step", type: "quantitative" },

@@ -127,7 +127,7 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
       const seconds = (performance.now() - began) / 1000;
       const stepDir = manager.stepPath(step);
       const bytes = manager.stepSummaries().find((s) => s.step === step)?.bytesWritten ?? folderBytes(stepDir);
-      print(`Saved step ${step}: ${formatBytes(bytes)} in ${seconds.toFixed(2)} s (${(bytes / 1e9 / Math.max(seconds, 1e-9)).toFixed(2)} GB/s) to ${shownPath(stepDir, cwd)}`);
+      print(`Saved step ${step}: ${formatBytes(bytes)} in ${seconds.toFixed(2)} s (${formatRate(bytes / Math.max(seconds, 1e-9))}) to ${shownPath(stepDir, cwd)}`);
       return undefined;
     },
   };
@@ -314,4 +314,11 @@ function restoreSummary(step: number, stepDir: string, restored: unknown, report
 function bytesPerElement(dtype: string): number {
   const bits = /(\d+)$/.exec(dtype)?.[1];
   return bits ? Number(bits) / 8 : dtype === "bool" ? 1 : 4;
+}
+
+/** Write rates in GB/s as benchmarks quote them; a small save (kilobytes in milliseconds) in MB/s or kB/s, not as "0.00 GB/s". */
+export function formatRate(bytesPerSecond: number): string {
+  if (bytesPerSecond >= 1e8) return `${(bytesPerSecond / 1e9).toFixed(2)} GB/s`;
+  if (bytesPerSecond >= 1e5) return `${(bytesPerSecond / 1e6).toFixed(2)} MB/s`;
+  return `${(bytesPerSecond / 1e3).toFixed(2)} kB/s`;
 }

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { CheckpointManager } from "../../../src/ocp/index.js";
 import { Notebook } from "../exec/helpers.js";
+import { formatRate } from "../../../src/kernel/magics/checkpoints.js";
 
 const MLP = `class MLP extends nnx.Module {
   a: nnx.Linear; b: nnx.Linear;
@@ -13,6 +14,16 @@ const MLP = `class MLP extends nnx.Module {
 async function weights(m: MLP): Promise<number[]> {
   return [...(await m.a.kernel.value.data()), ...(await m.a.bias!.value.data()), ...(await m.b.kernel.value.data()), ...(await m.b.bias!.value.data())];
 }`;
+
+describe("magics: the %save summary's rate", () => {
+  it("is in GB/s from 0.1 GB/s up, and in MB/s or kB/s below, never 0.00 GB/s", () => {
+    assert.equal(formatRate(2.5e9), "2.50 GB/s");
+    assert.equal(formatRate(1e8), "0.10 GB/s");
+    assert.equal(formatRate(1e7), "10.00 MB/s");
+    assert.equal(formatRate(14165 / 0.02), "0.71 MB/s");
+    assert.equal(formatRate(712 / 0.04), "17.80 kB/s");
+  });
+});
 
 describe("magics: %save and %restore", () => {
   let dir: string;
@@ -33,7 +44,7 @@ describe("magics: %save and %restore", () => {
   it("saves into ./checkpoints beside the notebook, step latest + 1, with a summary line once committed", async () => {
     const first = await nb.run("%save model");
     assert.equal(first.outcome.status, "ok");
-    assert.match(first.io.text(), /^Saved step 0: [\d.]+ (B|KiB|MiB) in [\d.]+ s \([\d.]+ GB\/s\) to .*checkpoints\/0\n$/);
+    assert.match(first.io.text(), /^Saved step 0: [\d.]+ (B|KiB|MiB) in [\d.]+ s \([\d.]+ (GB|MB|kB)\/s\) to .*checkpoints\/0\n$/);
     assert.ok(fs.existsSync(path.join(dir, "checkpoints", "0", "_CHECKPOINT_METADATA")), "committed when the summary is printed");
     await nb.value("%save model");
     await nb.value("%save model --step 7");
