@@ -148,6 +148,9 @@ describe("display: checkpoint history", () => {
     assert.deepEqual(vl.data.values.filter((v: any) => v.series === "loss").map((v: any) => [v.step, v.value, v.best ?? false]), [[2, 0.5, false], [4, 0.8, false], [5, 0.3, true]]);
     assert.deepEqual(vl.facet.row.sort, ["loss", QUOTED, SCRIPT, "size (KiB)"]);
     assert.deepEqual(vl.resolve, { scale: { y: "independent" } });
+    // Three steps: the ticks are the steps, never 2.5.
+    assert.deepEqual(vl.spec.layer[0].encoding.x.axis.values, [2, 4, 5]);
+    assert.deepEqual(plotly.layout.xaxis.tickvals, [2, 4, 5]);
     const marks = new Set(["line", "point", "rule"]);
     for (const layer of vl.spec.layer) {
       assert.ok(marks.has(layer.mark.type), layer.mark.type);

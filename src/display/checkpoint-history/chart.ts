@@ -62,17 +62,30 @@ function plotlyText(text: string): string {
   return text.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!);
 }
 
+/**
+ * Steps are whole numbers, but both libraries put ticks at 4.5 on a short
+ * range (Vega ignores tickMinStep there, and a "d" format then prints 5
+ * twice): up to this many steps the ticks are the steps themselves.
+ */
+const MAX_STEP_TICKS = 12;
+
+function stepTicks(series: readonly Series[]): number[] | undefined {
+  const steps = [...new Set(series.flatMap((s) => s.rows.map((r) => r.row.step)))].sort((a, b) => a - b);
+  return steps.length <= MAX_STEP_TICKS ? steps : undefined;
+}
+
 function plotlyFigure(series: readonly Series[], bestStep: number | undefined): Record<string, unknown> {
   const n = series.length;
   const gap = n > 1 ? 0.08 : 0;
   const panelSpan = (1 - gap * (n - 1)) / n;
   const data: Record<string, unknown>[] = [];
+  const ticks = stepTicks(series);
   const layout: Record<string, unknown> = {
     height: 80 + n * 170,
     margin: { l: 70, r: 20, t: 50, b: 50 },
     showlegend: false,
     hovermode: "closest",
-    xaxis: { title: { text: "step" }, anchor: n > 0 ? `y${n === 1 ? "" : n}` : "y", domain: [0, 1] },
+    xaxis: { title: { text: "step" }, anchor: n > 0 ? `y${n === 1 ? "" : n}` : "y", domain: [0, 1], ...(ticks ? { tickvals: ticks } : { tickformat: "d" }) },
   };
   series.forEach((s, i) => {
     const axis = i === 0 ? "y" : `y${i + 1}`;
@@ -117,7 +130,8 @@ function vegaLiteSpec(series: readonly Series[], bestStep: number | undefined): 
   const values = series.flatMap((s) =>
     s.rows.map((r) => ({ step: r.row.step, series: s.name, value: r.value, status: r.row.status, ...(r.row.step === bestStep ? { best: true } : {}) })),
   );
-  const x = { field: "step", type: "quantitative", title: "step", axis: { tickMinStep: 1, format: "d" } };
+  const ticks = stepTicks(series);
+  const x = { field: "step", type: "quantitative", title: "step", axis: ticks ? { values: ticks, format: "d" } : { tickMinStep: 1, format: "d" } };
   const y = { field: "value", type: "quantitative", title: null, scale: { zero: false } };
   const tooltip = [
     { field: "step", type: "quantitative" },
