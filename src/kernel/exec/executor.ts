@@ -146,7 +146,7 @@ class NotebookExecutor implements Executor {
       for (const action of prepared.actions) await action(magicContext);
       this.settings.typecheck = magicContext.typecheck;
       if (prepared.code.trim() === "") return { status: "ok" };
-      return await prepared.around(() => this.run(prepared.code, label, io, options), magicContext);
+      return await prepared.around((started) => this.run(prepared.code, label, io, options, started), magicContext);
     } catch (error) {
       return { status: "error", ...this.describe(error) };
     } finally {
@@ -154,7 +154,7 @@ class NotebookExecutor implements Executor {
     }
   }
 
-  private async run(code: string, label: string, io: CellIO, options: ExecuteOptions): Promise<ExecuteOutcome> {
+  private async run(code: string, label: string, io: CellIO, options: ExecuteOptions, started: () => void): Promise<ExecuteOutcome> {
     const transformed = this.transforms.transform(code, `${label}.ts`, new Set(this.scope.names()));
     if (transformed.syntaxErrors.length > 0) {
       const lines = transformed.syntaxErrors.map((d) => formatSyntaxError(this.ts, d, label));
@@ -187,6 +187,7 @@ class NotebookExecutor implements Executor {
     await new Promise((resolve) => setImmediate(resolve));
     if (this.interruptBeforeStart) throw new InterruptedError("the cell was interrupted before it started");
     this.preparing = false;
+    started();
 
     const result: { value?: unknown; owned: boolean; set: boolean } = { owned: false, set: false };
     let interrupted = false;

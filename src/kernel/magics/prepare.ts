@@ -19,8 +19,8 @@ export interface PreparedCell {
   code: string;
   /** Prepare-time magics, in order, to run before the cell. */
   actions: ((context: MagicContext) => void | Promise<void>)[];
-  /** Runs the cell: itself, or timed by `%%time`. */
-  around(run: () => Promise<ExecuteOutcome>, context: MagicContext): Promise<ExecuteOutcome>;
+  /** Runs the cell: itself, or timed by `%%time`. `run` calls `started` once the cell is checked and compiled, as its code begins. */
+  around(run: (started: () => void) => Promise<ExecuteOutcome>, context: MagicContext): Promise<ExecuteOutcome>;
 }
 
 interface MagicLine {
@@ -42,7 +42,7 @@ const MAGIC_LINE = /^(\s*)(%%?)([A-Za-z_][\w]*)(\?)?(.*)$/s;
 export function prepareCell(tsApi: typeof ts, code: string, registry: MagicRegistry, label: string): PreparedCell {
   const lines = code.split("\n");
   const actions: PreparedCell["actions"] = [];
-  let around: PreparedCell["around"] = (run) => run();
+  let around: PreparedCell["around"] = (run) => run(() => undefined);
   const firstWithText = lines.findIndex((l) => l.trim() !== "");
   for (const magic of findMagicLines(lines)) {
     const place: LinePlace = { label, line: magic.index + 1, column: magic.argsColumn };

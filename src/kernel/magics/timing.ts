@@ -149,11 +149,24 @@ function timeReport(from: Clock): string {
   return `CPU times: user ${formatTime(user)}, sys: ${formatTime(sys)}, total: ${formatTime(user + sys)}\nWall time: ${formatTime(wall)}\n`;
 }
 
-/** `%%time`: the whole cell; as in IPython, a cell that fails shows its error and no times. */
-export async function timeCell(io: CellIO, run: () => Promise<ExecuteOutcome>): Promise<ExecuteOutcome> {
-  const clock = start();
-  const outcome = await run();
-  if (outcome.status === "ok") io.stream("stdout", timeReport(clock));
+/** IPython adds a `Compiler :` line when compiling the cell took longer than this. */
+const COMPILER_REPORT_SECONDS = 0.1;
+
+/**
+ * `%%time`: the whole cell's run, from when its code starts; checking and
+ * compiling it come before and are reported on IPython's `Compiler :` line
+ * when they took over 0.1 s. As in IPython, a cell that fails shows its
+ * error and no times.
+ */
+export async function timeCell(io: CellIO, run: (started: () => void) => Promise<ExecuteOutcome>): Promise<ExecuteOutcome> {
+  const compileStart = performance.now();
+  let compileSeconds = 0;
+  let clock = start();
+  const outcome = await run(() => {
+    compileSeconds = (performance.now() - compileStart) / 1000;
+    clock = start();
+  });
+  if (outcome.status === "ok") io.stream("stdout", timeReport(clock) + (compileSeconds > COMPILER_REPORT_SECONDS ? `Compiler : ${formatTime(compileSeconds)}\n` : ""));
   return outcome;
 }
 

@@ -1,7 +1,8 @@
 /** %time, %%time and %timeit: IPython's formats (values worked out from IPython's rules by hand), the loop count, waiting for async work. */
 import assert from "node:assert/strict";
 import os from "node:os";
-import { cachingWarning, chooseLoops, formatG, formatTime, formatTimeitResult } from "../../../src/kernel/magics/timing.js";
+import { cachingWarning, chooseLoops, formatG, formatTime, formatTimeitResult, timeCell } from "../../../src/kernel/magics/timing.js";
+import type { CellIO } from "../../../src/kernel/exec/types.js";
 import { Notebook } from "../exec/helpers.js";
 
 const UNIT = "(?:s|ms|µs|ns)";
@@ -66,6 +67,38 @@ describe("magics: IPython's time formats", () => {
     batches.length = 0;
     assert.equal(await chooseLoops(perLoop(1e-12)), 1e9, "stops at 10**9 as IPython's range(10)");
     assert.equal(batches.length, 10);
+  });
+});
+
+describe("magics: %%time leaves the cell's check and compile out of its times", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const timed = async (compileMs: number, runMs: number): Promise<string> => {
+    let text = "";
+    const io = { stream: (_name: string, chunk: string) => (text += chunk) } as unknown as CellIO;
+    await timeCell(io, async (started) => {
+      await sleep(compileMs);
+      started();
+      await sleep(runMs);
+      return { status: "ok" };
+    });
+    return text;
+  };
+  const millis = (text: string, label: RegExp): number => {
+    const [, value, unit] = new RegExp(`${label.source}([\\d.]+) (s|ms|µs)`).exec(text)!;
+    return Number(value) * { s: 1000, ms: 1, µs: 0.001 }[unit as "s" | "ms" | "µs"];
+  };
+
+  it("a slow check shows on IPython's Compiler line, not in the wall time", async () => {
+    const text = await timed(300, 20);
+    assert.match(text, new RegExp(`^CPU times: user ${TIME}, sys: ${TIME}, total: ${TIME}\\nWall time: ${TIME}\\nCompiler : ${TIME}\\n$`));
+    const wall = millis(text, /Wall time: /);
+    // Behaviour, not speed: the wall time covers the run's 20 ms and cannot contain the check's 300.
+    assert.ok(wall >= 19 && wall < 300, `wall time ${wall} ms is the run's 20 ms, not the check's 300`);
+    assert.ok(millis(text, /Compiler : /) >= 299, text);
+  });
+
+  it("a quick check (under 0.1 s) adds no Compiler line, as in IPython", async () => {
+    assert.match(await timed(5, 5), TIME_LINES);
   });
 });
 
