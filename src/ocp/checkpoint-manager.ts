@@ -173,17 +173,30 @@ export class CheckpointManager {
 
   /** One summary per step, oldest first. */
   stepSummaries(): StepSummary[] {
+    return this.summarise(() => true);
+  }
+
+  /** `stepSummaries()` of one step, reading only that step's record from disk. */
+  stepSummary(step: number): StepSummary | undefined {
+    return this.summarise((s) => s.step === step)[0];
+  }
+
+  private summarise(wanted: (s: StepEntry) => boolean): StepSummary[] {
     const best = this.options.bestFn !== undefined ? this.bestStep() : undefined;
     const reasons = keepReasons(this.steps, this.options);
-    return this.steps.map((s, i) => ({
-      ...(s.inFlight ? {} : readSaveRecordLenient(this.stepPath(s.step))),
-      step: s.step,
-      time: s.time,
-      metrics: s.metrics,
-      best: s.step === best,
-      keptBy: reasons[i],
-      inFlight: s.inFlight,
-    }));
+    return this.steps.flatMap((s, i) =>
+      wanted(s)
+        ? [{
+            ...(s.inFlight ? {} : readSaveRecordLenient(this.stepPath(s.step))),
+            step: s.step,
+            time: s.time,
+            metrics: s.metrics,
+            best: s.step === best,
+            keptBy: reasons[i],
+            inFlight: s.inFlight,
+          }]
+        : [],
+    );
   }
 
   /**

@@ -65,6 +65,9 @@ describe("ocp.CheckpointManager", () => {
     assert.equal(mngr.latestStep(), 3);
     assert.deepEqual(mngr.stepSummaries().map((s) => s.best), [true, false]);
     assert.deepEqual(mngr.stepSummaries().map((s) => s.keptBy), [["best"], ["best"]]);
+    // One step's summary is that step's entry of the full list; a step not kept has none.
+    assert.deepEqual(mngr.stepSummary(3), mngr.stepSummaries()[1]);
+    assert.equal(mngr.stepSummary(1), undefined);
   });
 
   it("keepPeriod keeps multiples forever; todeleteSubdir moves deleted steps aside", async () => {

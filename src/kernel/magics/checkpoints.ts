@@ -126,7 +126,7 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
       }
       const seconds = (performance.now() - began) / 1000;
       const stepDir = manager.stepPath(step);
-      const bytes = manager.stepSummaries().find((s) => s.step === step)?.bytesWritten ?? folderBytes(stepDir);
+      const bytes = manager.stepSummary(step)?.bytesWritten ?? folderBytes(stepDir);
       print(`Saved step ${step}: ${formatBytes(bytes)} in ${seconds.toFixed(2)} s (${formatRate(bytes / Math.max(seconds, 1e-9))}) to ${shownPath(stepDir, cwd)}`);
       return undefined;
     },
