@@ -9,10 +9,10 @@
  * Goals: start-up < 300 ms, round trip < 1.5 ms.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { KernelClient, REPO, withTimeout } from "../test/kernel/client.js";
+import { stopKernel, tslabArgv, tsnnxArgv } from "./kernel-contenders.js";
 
 const flag = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(`--${name}`);
@@ -32,13 +32,6 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-/** Asks the kernel to shut down; kills it if it has not exited 5 s later (not every kernel exits on request). */
-async function stop(kernel: KernelClient): Promise<void> {
-  await withTimeout(kernel.shutdown(), 5000, "shutdown_reply").catch(() => undefined);
-  await withTimeout(kernel.exited, 5000, "exit").catch(() => undefined);
-  kernel.close();
-}
-
 async function measure(contender: Contender): Promise<{ startup: number[]; roundTrip: number[] }> {
   const startup: number[] = [];
   for (let i = 0; i < STARTS; i++) {
@@ -46,7 +39,7 @@ async function measure(contender: Contender): Promise<{ startup: number[]; round
     startup.push(kernel.startupMs);
     process.stderr.write(`${contender.name}: start ${i + 1}: ${kernel.startupMs.toFixed(0)} ms\n`);
     if (i < STARTS - 1) {
-      await stop(kernel);
+      await stopKernel(kernel);
       continue;
     }
     const execute = async (code: string): Promise<void> => {
@@ -61,33 +54,18 @@ async function measure(contender: Contender): Promise<{ startup: number[]; round
       await execute("1+1");
       roundTrip.push(performance.now() - started);
     }
-    await stop(kernel);
+    await stopKernel(kernel);
     return { startup, roundTrip };
   }
   throw new Error("unreachable");
 }
 
-function tslabArgv(): string[] | undefined {
-  const dir = join(os.tmpdir(), "tsnnx-bench-tslab");
-  const bin = join(dir, "node_modules", "tslab", "bin", "tslab");
-  if (!existsSync(bin)) {
-    try {
-      mkdirSync(dir, { recursive: true });
-      execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefix", dir, "tslab@1"], { stdio: "ignore", timeout: 300000 });
-    } catch {
-      return undefined;
-    }
-  }
-  return existsSync(bin) ? [process.execPath, bin, "kernel", "--config-path", "{connection_file}"] : undefined;
-}
-
-const entry = join(REPO, "dist/src/kernel/main.js");
-if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+const entry = tsnnxArgv();
 const python = execFileSync("bash", [join(REPO, "test/python/ensure-venv.sh")], { encoding: "utf8" }).trim();
 const vmKernel = join(REPO, "dist/test/kernel/vm-kernel.js");
 const contenders: Contender[] = [
-  { name: "tsnnx", argv: [process.execPath, entry, "-f", "{connection_file}"], warmup: ["1+1", "1+1"] },
-  { name: "tsnnx, `%typecheck off`", argv: [process.execPath, entry, "-f", "{connection_file}"], warmup: ["%typecheck off", "1+1"] },
+  { name: "tsnnx", argv: entry, warmup: ["1+1", "1+1"] },
+  { name: "tsnnx, `%typecheck off`", argv: entry, warmup: ["%typecheck off", "1+1"] },
   // The protocol server alone: the test-only vm executor evaluates plain JavaScript.
   { name: "tsnnx server + vm test executor", argv: [process.execPath, vmKernel, "-f", "{connection_file}"], warmup: ["1+1"] },
   { name: "ipykernel", argv: [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], warmup: ["1+1"] },

@@ -11,6 +11,7 @@ import os from "node:os";
 import { delimiter, join } from "node:path";
 import { jupyterDataDir } from "./jupyter-paths.js";
 import { packageRoot } from "./package-root.js";
+import { KERNEL_NODE_FLAGS } from "./node-flags.js";
 
 export type InstallTarget = { kind: "user" } | { kind: "sys-prefix" } | { kind: "prefix"; dir: string };
 
@@ -96,7 +97,7 @@ const DISPLAY_NAME = "TypeScript (tsnnx)";
 function defaultArgv(): string[] {
   const entry = join(packageRoot().dir, "dist", "src", "kernel", "main.js");
   if (!existsSync(entry)) throw new Error(`the kernel is not built (${entry} is missing): run \`npm run build\` first`);
-  return [process.execPath, entry, "-f", "{connection_file}"];
+  return [process.execPath, ...KERNEL_NODE_FLAGS, entry, "-f", "{connection_file}"];
 }
 
 /** A temporary copy of the kernel/ folder with argv made absolute. */

@@ -15,6 +15,7 @@ import { endpoint } from "./connection.js";
 import type { CellIO, ExecuteOptions, ExecuteOutcome, Executor } from "./exec/index.js";
 // Not through exec/index.js: that loads the executor (TypeScript, jax-js), which start-up must not wait for.
 import { quietCellIO } from "./exec/quiet-io.js";
+import { heapCollector } from "./heap-collector.js";
 import { parseHelpRequest, type HelpRequest } from "./help-request.js";
 import { HistoryStore, parseHistoryQuery } from "./history.js";
 import type { FromIoThread, IoThreadData, ToIoThread } from "./io-thread-messages.js";
@@ -78,6 +79,7 @@ export class KernelServer {
   #warnedBadSignature = false;
   #shuttingDown = false;
   readonly #interruptGate = createInterruptGate();
+  readonly #heap = heapCollector();
 
   private constructor(private readonly options: KernelOptions) {
     this.#signer = new Signer(options.connection.key, options.connection.signature_scheme);
@@ -204,6 +206,7 @@ export class KernelServer {
 
   async #handleShell(request: Message): Promise<void> {
     const type = request.header.msg_type;
+    this.#heap.busy();
     this.#parent = request;
     this.#publish(request, "status", { execution_state: "busy" });
     try {
@@ -254,6 +257,7 @@ export class KernelServer {
       log(`error while handling ${type}: ${(error as Error).stack ?? String(error)}`);
     } finally {
       this.#publish(request, "status", { execution_state: "idle" });
+      if (type === "execute_request") this.#heap.cellDone();
     }
   }
 

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { parseInstallArgs, runInstall } from "../../src/kernel/install.js";
 import { KernelClient, REPO } from "./client.js";
 import { crc32, renderLogo } from "./logo-png.js";
+import { KERNEL_NODE_FLAGS } from "../../src/kernel/node-flags.js";
 
 const argv = [process.execPath, "/opt/tsnnx/dist/src/kernel/main.js", "-f", "{connection_file}"];
 const scratch = () => mkdtempSync(join(os.tmpdir(), "tsnnx-install-"));
@@ -56,7 +57,7 @@ describe("kernel install", function () {
     }
     assert.match(cli(), /installed kernelspec "via-cli"/);
     const installed = JSON.parse(readFileSync(join(dir, "data", "kernels", "via-cli", "kernel.json"), "utf8"));
-    assert.deepEqual(installed.argv, [process.execPath, entry, "-f", "{connection_file}"]);
+    assert.deepEqual(installed.argv, [process.execPath, ...KERNEL_NODE_FLAGS, entry, "-f", "{connection_file}"]);
   });
 
   it("starts the kernel as `tsnnx -f <connection file>` and `tsnnx kernel <connection file>`", async () => {

@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ExecuteOutcome } from "../exec/types.js";
 import type { CellEvent, FromHost, ToHost } from "./host-messages.js";
+import { KERNEL_NODE_FLAGS } from "../node-flags.js";
 
 export type CellEnd =
   | { kind: "finished"; outcome: ExecuteOutcome }
@@ -31,7 +32,7 @@ function hostEntry(): { module: string; execArgv: string[] } {
   const source = import.meta.url.endsWith(".ts");
   const module = fileURLToPath(new URL(source ? "./cell-host.ts" : "./cell-host.js", import.meta.url));
   // Run from source under tsx (tests, development): the child needs tsx's loader too.
-  return { module, execArgv: source ? [`--import=${pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href}`] : [] };
+  return { module, execArgv: [...KERNEL_NODE_FLAGS, ...(source ? [`--import=${pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href}`] : [])] };
 }
 
 const describeExit = (code: number | null, signal: NodeJS.Signals | null) => (signal ? `signal ${signal}` : `exit code ${code}`);

@@ -1,0 +1,58 @@
+/**
+ * Keeps the kernel's memory from growing with the garbage of type checks.
+ *
+ * Each new cell is checked by a new TypeScript program and checker (about a
+ * megabyte of objects that die once the cell has run). V8 collects its old
+ * space lazily and keeps the pages it grew into: over 300 new cells the
+ * kernel's RSS grew by ~400 MB while its live heap grew by 9 MB (measured
+ * with forced collections). A full collection over the kernel's live
+ * heap of parsed library files takes ~70 ms, so it runs when the kernel has
+ * been idle for a moment (the user reads the output), and at the latest
+ * every 16 cells of a run of back-to-back cells (Run All), where it is spread
+ * thin. Measured with bench/kernel-typecheck.ts: RSS growth over 300 new
+ * cells 376 -> 94 MiB, per-cell medians unchanged.
+ */
+import v8 from "node:v8";
+import vm from "node:vm";
+
+export const IDLE_MS = 250;
+export const MAX_CELLS_BETWEEN = 16;
+
+export interface HeapCollector {
+  /** A request arrived: an idle collection would only delay it. */
+  busy(): void;
+  /** A cell finished and its reply is sent. */
+  cellDone(): void;
+}
+
+/** V8 hides `gc` unless --expose-gc was given; the flag set now gives it to contexts made after. */
+export function exposedGc(): (() => void) | undefined {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing) return existing;
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc") as (() => void) | undefined;
+}
+
+/** `collect` is V8's full collection; tests pass a counter. */
+export function heapCollector(collect: (() => void) | undefined = exposedGc()): HeapCollector {
+  let cellsSince = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const run = () => {
+    timer = undefined;
+    cellsSince = 0;
+    collect?.();
+  };
+  return {
+    busy() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+    cellDone() {
+      if (!collect) return;
+      if (++cellsSince >= MAX_CELLS_BETWEEN) return run();
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(run, IDLE_MS);
+      timer.unref();
+    },
+  };
+}
