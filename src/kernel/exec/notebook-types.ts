@@ -9,6 +9,13 @@
  * everything the cell declares. So a cell sees earlier declarations, and a
  * re-declaration simply shadows the earlier one. The tsnnx namespaces and
  * `display` come from a prelude module that puts them in `declare global`.
+ *
+ * A program's roots are the prelude, the cell being checked and the cells
+ * that can change what every cell sees (`declare global`, module
+ * augmentations, `/// <reference>`); other earlier cells come in through the
+ * imports that need them. So checking a new cell walks the files it depends
+ * on, not every cell of a long notebook. Completion and inspection add their
+ * input (which imports every notebook name) as a root while they are served.
  */
 import path from "node:path";
 import type ts from "typescript";
@@ -48,7 +55,10 @@ export interface QuickInfo {
 
 export class NotebookTypes {
   private readonly files = new Map<string, { text: string; version: number }>();
-  private readonly committed: string[] = [];
+  /** Committed cells with a global effect (GLOBAL_EFFECT): roots of every program. */
+  private readonly globalCells: string[] = [];
+  /** Whether the completion / inspection input is a root (only while such a request is served). */
+  private serving = false;
   private readonly owners = new Map<string, Owner>();
   private readonly service: ts.LanguageService;
   private readonly options: ts.CompilerOptions;
@@ -143,26 +153,39 @@ export class NotebookTypes {
     const file = this.files.get(fileName);
     if (!file || this.pending !== fileName) throw new Error(`internal: ${fileName} is not the staged cell`);
     this.pending = null;
-    this.committed.push(fileName);
     const code = file.text.slice(0, file.text.indexOf(SUFFIX_MARK));
     for (const { name, kind } of this.namesOf(code)) this.owners.set(name, { file: fileName, kind });
-    if (GLOBAL_EFFECT.test(code)) this.newEpoch();
+    if (GLOBAL_EFFECT.test(code)) {
+      this.globalCells.push(fileName);
+      this.newEpoch();
+    }
   }
 
   /** Completions at `cursor` in `code`, as a cell after everything committed. */
   completions(code: string, cursor: number): ts.CompletionInfo | undefined {
-    this.setFile(this.inputFile, this.cellText(code));
-    return this.service.getCompletionsAtPosition(this.inputFile, cursor, {
-      includeCompletionsWithInsertText: false,
-      includeCompletionsForModuleExports: false,
-    });
+    return this.withInput(code, () =>
+      this.service.getCompletionsAtPosition(this.inputFile, cursor, {
+        includeCompletionsWithInsertText: false,
+        includeCompletionsForModuleExports: false,
+      }),
+    );
+  }
+
+  /** What `entries` of `completions(code, cursor)` are, one line each (`const x: number`, `(method) Tiny.apply(x: number): number`). */
+  completionSignatures(code: string, cursor: number, entries: readonly ts.CompletionEntry[]): string[] {
+    return this.withInput(code, () =>
+      entries.map((entry) => {
+        const details = this.service.getCompletionEntryDetails(this.inputFile, cursor, entry.name, undefined, entry.source, undefined, entry.data);
+        return withoutImportAlias((details?.displayParts ?? []).map((p) => p.text).join(""));
+      }),
+    );
   }
 
   quickInfo(code: string, cursor: number): QuickInfo | null {
-    this.setFile(this.inputFile, this.cellText(code));
-    const info =
-      this.service.getQuickInfoAtPosition(this.inputFile, cursor) ??
-      (cursor > 0 ? this.service.getQuickInfoAtPosition(this.inputFile, cursor - 1) : undefined);
+    const info = this.withInput(
+      code,
+      () => this.service.getQuickInfoAtPosition(this.inputFile, cursor) ?? (cursor > 0 ? this.service.getQuickInfoAtPosition(this.inputFile, cursor - 1) : undefined),
+    );
     if (!info) return null;
     const text = (parts: ts.SymbolDisplayPart[] | undefined) => (parts ?? []).map((p) => p.text).join("");
     const tags = (info.tags ?? []).map((tag) => `@${tag.name} ${text(tag.text)}`.trim());
@@ -170,6 +193,17 @@ export class NotebookTypes {
       signature: withoutImportAlias(text(info.displayParts)),
       documentation: [text(info.documentation), ...tags].filter(Boolean).join("\n\n"),
     };
+  }
+
+  /** Serves a request about `code` typed as the next cell, with the input file among the roots meanwhile. */
+  private withInput<T>(code: string, request: () => T): T {
+    this.setFile(this.inputFile, this.cellText(code));
+    this.serving = true;
+    try {
+      return request();
+    } finally {
+      this.serving = false;
+    }
   }
 
   private namesOf(code: string): TopLevelName[] {
@@ -229,7 +263,8 @@ export class NotebookTypes {
     this.files.set(fileName, { text, version: (old?.version ?? 0) + 1 });
   }
 
-  private host(kernelRoot: string): ts.LanguageServiceHost {
+  /** `getModuleResolutionCache` is read by the language service's program host though LanguageServiceHost's typing omits it. */
+  private host(kernelRoot: string): ts.LanguageServiceHost & Pick<ts.CompilerHost, "getModuleResolutionCache"> {
     const ts = this.ts;
     const fallbackImporter = path.join(kernelRoot, "__tsnnx_resolve.ts");
     const moduleHost: ts.ModuleResolutionHost = {
@@ -246,9 +281,9 @@ export class NotebookTypes {
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => [
         this.preludeFile,
-        ...this.committed,
+        ...this.globalCells,
         ...(this.pending ? [this.pending] : []),
-        ...(this.files.has(this.inputFile) ? [this.inputFile] : []),
+        ...(this.serving ? [this.inputFile] : []),
       ],
       getScriptVersion: (f) => String(this.files.get(f)?.version ?? 0),
       getScriptSnapshot: (f) => {
@@ -257,6 +292,9 @@ export class NotebookTypes {
       },
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
       useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
+      // Every new program asks each of its files for its module format, which reads package.json files up the
+      // tree: with no cache of ours, each program parsed them anew (a fifth of a new cell's check in a profile).
+      getModuleResolutionCache: () => this.resolutions,
       // A notebook's own node_modules first, then the kernel's dependencies.
       resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
         literals.map((literal) => {
