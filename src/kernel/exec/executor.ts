@@ -15,6 +15,7 @@ import { display } from "./display.js";
 import { installOutputRouting } from "./output.js";
 import { importFromNotebook } from "./imports.js";
 import { isComplete } from "./is-complete.js";
+import { describesItself, jupyterKind, rankCompletions, type JupyterCompletionType } from "./completion.js";
 import { cellAwaiting, cellCodeOver, createInterruptGate, enterCellCode, leaveCellCode, type InterruptGate } from "../interrupt-gate.js";
 import { checkSigintHold } from "../sigint-hold.js";
 import {
@@ -51,6 +52,8 @@ const execDir = path.dirname(fileURLToPath(import.meta.url));
 const RUNTIME_SLOT = Symbol.for("tsnnx.kernel.cellRuntime");
 const RUNTIME_EXPR = `globalThis[Symbol.for("tsnnx.kernel.cellRuntime")]`;
 export const INTERRUPTED = "KeyboardInterrupt";
+/** How many of the best completions get their signature (each costs a look-up by the language service). */
+const DESCRIBED_COMPLETIONS = 30;
 
 /** What the emitted code of a cell calls (see transform.ts). */
 interface CellRuntime {
@@ -302,20 +305,28 @@ class NotebookExecutor implements Executor {
     let start = cursor;
     while (start > 0 && /[\w$]/.test(code[start - 1]!)) start--;
     const prefix = code.slice(start, cursor);
-    const reply = (matches: string[]): CompleteReply => ({
-      matches,
-      cursorStart: codePointOffset(code, start),
-      cursorEnd: cursorPos,
-      metadata: {},
-    });
+    const reply = (replaceFrom: number, matches: { text: string; type: string; signature: string }[]): CompleteReply => {
+      const cursorStart = codePointOffset(code, replaceFrom);
+      const types: JupyterCompletionType[] = matches.map((m) => ({ start: cursorStart, end: cursorPos, ...m }));
+      return { matches: matches.map((m) => m.text), cursorStart, cursorEnd: cursorPos, metadata: { _jupyter_types_experimental: types } };
+    };
     const lineStart = code.lastIndexOf("\n", cursor - 1) + 1;
     const magic = completeMagic(this.magics, code.slice(lineStart, cursor));
-    if (magic) return { ...reply(magic.matches), cursorStart: codePointOffset(code, lineStart + magic.start) };
-    const info = this.types.completions(withoutMagicSyntax(code, this.magics), cursor);
-    const entries = (info?.entries ?? [])
-      .filter((e) => e.name.startsWith(prefix) && !e.name.startsWith("__tsnnx"))
-      .sort((a, b) => a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name));
-    return reply([...new Set(entries.map((e) => e.name))]);
+    if (magic) {
+      const typed = magic.matches.map((text) => ({ text, type: text.startsWith("-") ? "param" : "magic", signature: "" }));
+      return reply(lineStart + magic.start, typed);
+    }
+    const checked = withoutMagicSyntax(code, this.magics);
+    const entries = rankCompletions(this.types.completions(checked, cursor)?.entries ?? [], prefix);
+    const described = entries.slice(0, DESCRIBED_COMPLETIONS).filter(describesItself);
+    const signatures = new Map(this.types.completionSignatures(checked, cursor, described).map((s, i) => [described[i]!, s]));
+    return reply(
+      start,
+      entries.map((e) => {
+        const signature = signatures.get(e) ?? "";
+        return { text: e.name, type: jupyterKind(e.kind, signature), signature };
+      }),
+    );
   }
 
   async inspect(code: string, cursorPos: number, _detailLevel: 0 | 1): Promise<InspectReply> {

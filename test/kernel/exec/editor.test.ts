@@ -60,6 +60,64 @@ describe("kernel exec: completion, inspection, is_complete", function () {
     assert.equal(reply.cursorStart, [...code].length - 3);
   });
 
+  it("ranks the name typed in full first, then names starting with the prefix, the notebook's before globals", async () => {
+    await nb.value("const nameTable = { a: 1 };");
+    const { matches } = (await nb.executor.complete("name", 4));
+    assert.equal(matches[0], "name", "the global `name`, typed in full");
+    assert.equal(matches[1], "nameTable", "the notebook's name before the keyword `namespace` and other globals");
+    assert.ok(matches.includes("namespace"));
+    const lower = (await nb.executor.complete("const t = tin", 13)).matches;
+    assert.deepEqual(lower.slice(0, 1), ["tiny"]);
+  });
+
+  it("describes each match in _jupyter_types_experimental, paired by index: kind and signature", async () => {
+    const code = "const k = ste";
+    const reply = await nb.executor.complete(code, code.length);
+    const types = reply.metadata._jupyter_types_experimental as { start: number; end: number; text: string; type: string; signature: string }[];
+    assert.deepEqual(types.map((t) => t.text), reply.matches);
+    assert.deepEqual(types.find((t) => t.text === "stepCount"), { start: reply.cursorStart, end: reply.cursorEnd, text: "stepCount", type: "instance", signature: "const stepCount: 3" });
+    const members = (await nb.executor.complete("tiny.", 5)).metadata._jupyter_types_experimental as typeof types;
+    assert.deepEqual(
+      members.map((t) => [t.text, t.type, t.signature]),
+      [
+        ["apply", "function", "(method) Tiny.apply(x: number): number"],
+        ["weight", "property", "(property) Tiny.weight: number"],
+      ],
+    );
+    const magic = (await nb.executor.complete("%sa", 3)).metadata._jupyter_types_experimental as typeof types;
+    assert.deepEqual(magic.map((t) => [t.text, t.type]), [["save", "magic"]]);
+    const flags = (await nb.executor.complete("%save tiny --st", 15)).metadata._jupyter_types_experimental as typeof types;
+    assert.deepEqual(flags.map((t) => [t.text, t.type, t.start]), [["--step", "param", 11]]);
+  });
+
+  it("completes a module's attributes with their types (model.linear1. lists kernel and bias)", async () => {
+    await nb.value(
+      [
+        "class TwoLayers extends nnx.Module {",
+        "  linear1: nnx.Linear;",
+        "  constructor(rngs: nnx.Rngs) { super(); this.linear1 = new nnx.Linear(2, 3, { rngs }); }",
+        "}",
+        "const model = new TwoLayers(new nnx.Rngs(0));",
+      ].join("\n"),
+    );
+    const code = "model.linear1.";
+    const reply = await nb.executor.complete(code, code.length);
+    const types = reply.metadata._jupyter_types_experimental as { text: string; type: string; signature: string }[];
+    const of = (name: string) => types.find((t) => t.text === name);
+    assert.deepEqual(of("kernel"), { ...of("kernel"), type: "property", signature: "(property) Linear.kernel: nnx.Param<jax.Array>" });
+    assert.deepEqual(of("bias"), { ...of("bias"), type: "property", signature: "(property) Linear.bias: nnx.Param<jax.Array> | null" });
+    assert.equal(of("call")?.type, "function");
+  });
+
+  it("completion and later cells see a re-declared name's new type, not the one the service saw first", async () => {
+    await nb.value("let settings = { lr: 0.1 };");
+    assert.deepEqual((await nb.executor.complete("settings.", 9)).matches, ["lr"]);
+    await nb.value("settings.lr.toFixed(2)");
+    await nb.value("const settings = { lr: 'fast', momentum: 0.9 };");
+    assert.deepEqual((await nb.executor.complete("settings.", 9)).matches, ["lr", "momentum"]);
+    assert.match((await nb.error("settings.lr.toFixed(2)")).evalue, /Property 'toFixed' does not exist on type 'string'/);
+  });
+
   it("inspects the symbol under the cursor: type and doc comment", async () => {
     const reply = await nb.executor.inspect("stepCount + 1", 4, 0);
     assert.equal(reply.found, true);
