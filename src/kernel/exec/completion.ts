@@ -8,8 +8,9 @@
  * typed prefix (as written: JupyterLab filters case-sensitively too), by the
  * language service's own ranking, which puts the cell's locals and the
  * notebook's names before globals and keywords. The `type` of an entry is the kind of thing it is, in the words
- * the frontends draw icons for (`function`, `class`, `instance`, ...); the
- * TypeScript type goes in `signature`, as IPython sends it.
+ * the frontends draw icons for (`function`, `class`, `instance`, ...); its
+ * TypeScript type, unqualified (`Param<Array>`), goes in `signature`, where
+ * IPython sends a function's parameters.
  */
 import type ts from "typescript";
 
@@ -32,7 +33,7 @@ export function rankCompletions(entries: readonly ts.CompletionEntry[], prefix: 
 }
 
 /**
- * Whether an entry is worth its signature: the notebook's names and members
+ * Whether an entry is worth its type: the notebook's names and members
  * of a value (few, and what the user asks about); the hundreds of globals and
  * keywords a bare prefix matches would cost more than the reply's budget.
  */
@@ -46,11 +47,16 @@ const GLOBALS_OR_KEYWORDS = "15";
 /**
  * The icon kind for a TypeScript `ScriptElementKind`. A notebook name reaches
  * the completion input through an import, so TypeScript calls it an `alias`;
- * its signature (`const x: number`, `function f(...)`) says what it is.
+ * the flags of the symbol it names say what it is.
  */
-export function jupyterKind(kind: string, signature: string): string {
-  const declared = kind === "alias" ? /^\(?([a-z][a-z ]*?)[)\s]/.exec(signature)?.[1] : undefined;
-  return KINDS[declared ?? kind] ?? kind;
+export function jupyterKind(tsApi: typeof ts, kind: string, aliased: ts.SymbolFlags): string {
+  if (kind !== "alias" || aliased === tsApi.SymbolFlags.None) return KINDS[kind] ?? kind;
+  const F = tsApi.SymbolFlags;
+  if (aliased & (F.Function | F.Method)) return "function";
+  if (aliased & (F.Class | F.Interface | F.TypeAlias | F.Enum)) return "class";
+  if (aliased & (F.ValueModule | F.NamespaceModule)) return "module";
+  if (aliased & F.Property) return "property";
+  return "instance";
 }
 
 const KINDS: Record<string, string> = {

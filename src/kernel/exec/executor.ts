@@ -52,7 +52,7 @@ const execDir = path.dirname(fileURLToPath(import.meta.url));
 const RUNTIME_SLOT = Symbol.for("tsnnx.kernel.cellRuntime");
 const RUNTIME_EXPR = `globalThis[Symbol.for("tsnnx.kernel.cellRuntime")]`;
 export const INTERRUPTED = "KeyboardInterrupt";
-/** How many of the best completions get their signature (each costs a look-up by the language service). */
+/** How many of the best completions get their type (each costs a look-up by the checker). */
 const DESCRIBED_COMPLETIONS = 30;
 
 /** What the emitted code of a cell calls (see transform.ts). */
@@ -319,12 +319,12 @@ class NotebookExecutor implements Executor {
     const checked = withoutMagicSyntax(code, this.magics);
     const entries = rankCompletions(this.types.completions(checked, cursor)?.entries ?? [], prefix);
     const described = entries.slice(0, DESCRIBED_COMPLETIONS).filter(describesItself);
-    const signatures = new Map(this.types.completionSignatures(checked, cursor, described).map((s, i) => [described[i]!, s]));
+    const types = new Map(this.types.completionTypes(checked, cursor, described).map((t, i) => [described[i]!, t]));
     return reply(
       start,
       entries.map((e) => {
-        const signature = signatures.get(e) ?? "";
-        return { text: e.name, type: jupyterKind(e.kind, signature), signature };
+        const { flags, type } = types.get(e) ?? { flags: this.ts.SymbolFlags.None, type: "" };
+        return { text: e.name, type: jupyterKind(this.ts, e.kind, flags), signature: type };
       }),
     );
   }

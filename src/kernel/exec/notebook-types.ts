@@ -171,14 +171,48 @@ export class NotebookTypes {
     );
   }
 
-  /** What `entries` of `completions(code, cursor)` are, one line each (`const x: number`, `(method) Tiny.apply(x: number): number`). */
-  completionSignatures(code: string, cursor: number, entries: readonly ts.CompletionEntry[]): string[] {
-    return this.withInput(code, () =>
-      entries.map((entry) => {
-        const details = this.service.getCompletionEntryDetails(this.inputFile, cursor, entry.name, undefined, entry.source, undefined, entry.data);
-        return withoutImportAlias((details?.displayParts ?? []).map((p) => p.text).join(""));
-      }),
-    );
+  /**
+   * What `entries` of `completions(code, cursor)` are: the symbol's flags
+   * (an import of a notebook name resolved to what it names) and its type,
+   * unqualified (`Param<Array>`). Looked up in the checker once for all
+   * entries: the service's entry details (and entry symbols) compute the
+   * completion again per entry and qualify names through the globals, which
+   * costs a fresh checker (one per edit) milliseconds per entry.
+   */
+  completionTypes(code: string, cursor: number, entries: readonly ts.CompletionEntry[]): { flags: ts.SymbolFlags; type: string }[] {
+    return this.withInput(code, () => {
+      const ts = this.ts;
+      const program = this.service.getProgram()!;
+      const checker = program.getTypeChecker();
+      const lookUp = this.namesAt(program.getSourceFile(this.inputFile)!, cursor, checker);
+      return entries.map((entry) => {
+        let symbol = lookUp(entry.name);
+        if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+        if (!symbol) return { flags: ts.SymbolFlags.None, type: "" };
+        const type = symbol.flags & ts.SymbolFlags.Value ? checker.getTypeOfSymbol(symbol) : checker.getDeclaredTypeOfSymbol(symbol);
+        return { flags: symbol.flags, type: checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation) };
+      });
+    });
+  }
+
+  /** Names as completion at `cursor` sees them: members of the value before a dot, or what is in scope. */
+  private namesAt(file: ts.SourceFile, cursor: number, checker: ts.TypeChecker): (name: string) => ts.Symbol | undefined {
+    const ts = this.ts;
+    let node: ts.Node = file;
+    const at = Math.max(0, cursor - 1);
+    for (let inner: ts.Node | undefined = file; inner; ) {
+      node = inner;
+      inner = ts.forEachChild(node, (child) => (child.getStart(file) <= at && at < child.end ? child : undefined));
+    }
+    const access = ts.isPropertyAccessExpression(node) ? node : node.parent && ts.isPropertyAccessExpression(node.parent) && node.parent.name === node ? node.parent : undefined;
+    if (access) {
+      const type = checker.getApparentType(checker.getTypeAtLocation(access.expression));
+      return (name) => checker.getPropertyOfType(type, name);
+    }
+    const meaning = ts.SymbolFlags.Value | ts.SymbolFlags.Type | ts.SymbolFlags.Namespace | ts.SymbolFlags.Alias;
+    const inScope = new Map<string, ts.Symbol>();
+    for (const symbol of checker.getSymbolsInScope(node, meaning)) if (!inScope.has(symbol.name)) inScope.set(symbol.name, symbol);
+    return (name) => inScope.get(name);
   }
 
   quickInfo(code: string, cursor: number): QuickInfo | null {
