@@ -371,15 +371,16 @@ export function identifiersIn(tsApi: typeof ts, code: string): Set<string> {
 /**
  * Names from earlier cells reach a cell through an import the user never
  * wrote: show `const x: number`, not `(alias) const x: number\nimport x`.
+ * The prelude's `export import np = tsnnx.np` adds an `export ...` line the
+ * same way, and jax-js's bundled declarations name their namespaces
+ * `numpy_d_exports` (the user writes `np.ones`, so show `ones(...)`).
  */
 function withoutImportAlias(signature: string): string {
-  if (!signature.startsWith("(alias) ")) return signature;
-  return signature
-    .slice("(alias) ".length)
-    .split("\n")
-    .filter((line) => !line.startsWith("import "))
-    .join("\n");
+  const [first = "", ...rest] = (signature.startsWith("(alias) ") ? signature.slice("(alias) ".length) : signature).split("\n");
+  return [first, ...rest.filter((line) => !/^(import|export) /.test(line))].join("\n").replace(BUNDLED_NAMESPACE, "");
 }
+
+const BUNDLED_NAMESPACE = /\b[A-Za-z]\w*_d_exports\./g;
 
 function compilerOptions(tsApi: typeof ts, kernelRoot: string): ts.CompilerOptions {
   return {

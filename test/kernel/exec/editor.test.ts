@@ -129,6 +129,8 @@ describe("kernel exec: completion, inspection, is_complete", function () {
     assert.equal(reply.data["text/markdown"], "```ts\nconst stepCount: 3\n```\n\nHow many steps the optimizer took.");
     const method = await nb.executor.inspect("tiny.apply(2)", 7, 1);
     assert.equal(method.data["text/plain"], "(method) Tiny.apply(x: number): number\n\nApplies the model.");
+    const ones = await nb.executor.inspect("np.ones([2])", 4, 0);
+    assert.match(ones.data["text/plain"] as string, /^(function )?ones\(shape: number\[\], [^\n]*\): jax\.Array\n\nReturn a new array of given shape/, "jax-js's doc comment, without the prelude's alias line or the bundle's namespace name");
     const nothing = await nb.executor.inspect("   ", 1, 0);
     assert.deepEqual(nothing, { found: false, data: {}, metadata: {} });
   });
