@@ -94,7 +94,18 @@ def main():
             indent=1,
         )
         f.write("\n")
+    drop_machine_paths(DATA)
     print(f"wrote {manager_dir}, {bf16_dir} and python-predictions.json")
+
+
+def drop_machine_paths(folder):
+    """Orbax writes the absolute path of each committed folder into its commit_success.txt
+    (information only: readers test that the file exists). The committed copies name the
+    folder relative to the repository root instead, so no machine's paths are committed."""
+    root = DATA.parents[1]
+    for marker in folder.rglob("commit_success.txt"):
+        text = marker.read_text()
+        marker.write_text(text.replace(f"{root}/", ""))
 
 
 if __name__ == "__main__":
