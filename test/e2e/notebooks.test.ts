@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createJupyterEnv, removeJupyterEnv, repoRoot, runVenvTool, type JupyterEnv } from "./jupyter.js";
+import { repoRoot, runVenvTool, type JupyterEnv } from "./jupyter.js";
 import {
   cellById,
   cellMime,
@@ -22,7 +22,7 @@ import {
   type Notebook,
   type NotebookCell,
 } from "./notebook-run.js";
-import { installTsnnxKernel, tsnnxKernelName } from "./tsnnx-kernelspec.js";
+import { scratchJupyterWithTsnnx, tsnnxKernelName } from "./tsnnx-kernelspec.js";
 import { testDevices } from "../helpers/devices.js";
 
 const notebooksDir = path.join(repoRoot, "notebooks");
@@ -203,17 +203,7 @@ const absolutePathCells = new Set([
 
 describe("tutorial notebooks on the tsnnx kernel", function () {
   this.timeout(15 * 60_000);
-  let jenv: JupyterEnv;
-
-  before(async function () {
-    this.timeout(30 * 60_000);
-    jenv = await createJupyterEnv();
-    await installTsnnxKernel(jenv);
-  });
-
-  after(async () => {
-    if (jenv) await removeJupyterEnv(jenv);
-  });
+  const jupyter = scratchJupyterWithTsnnx();
 
   for (const { file, check, devicePrintedBy } of notebooks) {
     const source = path.join(notebooksDir, file);
@@ -224,7 +214,7 @@ describe("tutorial notebooks on the tsnnx kernel", function () {
       after(async () => assert.equal(await readFile(source, "utf8"), committed, `${file} was rewritten by a run`));
 
       it("is committed executed, with outputs that show what its text says, for the tsnnx kernel, valid nbformat", async function () {
-        await runVenvTool(jenv, "python", ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", source], 60_000);
+        await runVenvTool(jupyter(), "python", ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", source], 60_000);
         const notebook = await readNotebook(source);
         assert.equal(notebook.metadata.kernelspec?.name, tsnnxKernelName);
         assert.equal(notebook.metadata.kernelspec?.language, "typescript");
@@ -243,7 +233,7 @@ describe("tutorial notebooks on the tsnnx kernel", function () {
       });
 
       it("runs under jupyter nbconvert --execute", async function () {
-        const executed = await executeWithNbconvert(jenv, source);
+        const executed = await executeWithNbconvert(jupyter(), source);
         assert.deepEqual(executionProblems(executed), []);
         assert.deepEqual(
           codeCells(executed).map((c) => c.execution_count),
@@ -253,7 +243,7 @@ describe("tutorial notebooks on the tsnnx kernel", function () {
       });
 
       it("runs under papermill", async function () {
-        const executed = await executeWithPapermillInItsFolder(jenv, source);
+        const executed = await executeWithPapermillInItsFolder(jupyter(), source);
         assert.deepEqual(executionProblems(executed), []);
         check(executed);
       });
@@ -263,14 +253,14 @@ describe("tutorial notebooks on the tsnnx kernel", function () {
           console.log("      skipped: no WebGPU adapter on this machine");
           this.skip();
         }
-        const executed = await executeWithNbconvert(jenv, source, { env: { TSNNX_DEVICE: "webgpu" }, label: "webgpu" });
+        const executed = await executeWithNbconvert(jupyter(), source, { env: { TSNNX_DEVICE: "webgpu" }, label: "webgpu" });
         assert.deepEqual(executionProblems(executed), []);
         check(executed);
         if (devicePrintedBy) assert.match(cellStdout(cellById(executed, devicePrintedBy)), /^default device: webgpu\n/);
       });
 
       it("runs under tsnnx run (headless, without Jupyter)", async function () {
-        const executed = await executeWithTsnnxRun(jenv, source);
+        const executed = await executeWithTsnnxRun(jupyter(), source);
         assert.deepEqual(executionProblems(executed), []);
         check(executed);
       });

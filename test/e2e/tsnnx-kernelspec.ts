@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { kernelspecNames, repoRoot, type JupyterEnv } from "./jupyter.js";
+import { createJupyterEnv, kernelspecNames, removeJupyterEnv, repoRoot, type JupyterEnv } from "./jupyter.js";
 
 const run = promisify(execFile);
 
@@ -63,3 +63,24 @@ export async function installTsnnxKernel(jenv: JupyterEnv): Promise<void> {
     throw new Error(`after node install.js, jupyter kernelspec list shows ${JSON.stringify(names)}, not "${tsnnxKernelName}"`);
   }
 }
+
+/**
+ * A scratch Jupyter with the tsnnx kernel installed, made before the tests of
+ * the mocha suite this is called in and removed after them; returns its getter.
+ */
+export function scratchJupyterWithTsnnx(): () => JupyterEnv {
+  let jenv: JupyterEnv | undefined;
+  before(async function () {
+    this.timeout(30 * 60_000);
+    jenv = await createJupyterEnv();
+    await installTsnnxKernel(jenv);
+  });
+  after(async () => {
+    if (jenv) await removeJupyterEnv(jenv);
+  });
+  return () => {
+    if (!jenv) throw new Error("the scratch Jupyter is not made yet: call its getter inside a test");
+    return jenv;
+  };
+}
+

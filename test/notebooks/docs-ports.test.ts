@@ -11,8 +11,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { cellById, cellMime, cellStdout, executeWithNbconvert, executionProblems, readNotebook, type Notebook } from "../e2e/notebook-run.js";
-import { createJupyterEnv, removeJupyterEnv, type JupyterEnv } from "../e2e/jupyter.js";
-import { installTsnnxKernel } from "../e2e/tsnnx-kernelspec.js";
+import { scratchJupyterWithTsnnx } from "../e2e/tsnnx-kernelspec.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const portsDir = path.join(repoRoot, "test/notebooks");
@@ -64,21 +63,11 @@ describe("docs pages ported to notebooks (test/notebooks)", function () {
 
 describe("docs pages ported to notebooks, under jupyter nbconvert --execute", function () {
   this.timeout(15 * 60_000);
-  let jenv: JupyterEnv;
-
-  before(async function () {
-    this.timeout(30 * 60_000);
-    jenv = await createJupyterEnv();
-    await installTsnnxKernel(jenv);
-  });
-
-  after(async () => {
-    if (jenv) await removeJupyterEnv(jenv);
-  });
+  const jupyter = scratchJupyterWithTsnnx();
 
   for (const file of ["flax-nnx-basics.ipynb", "flax-checkpointing.ipynb", "orbax-checkpoint-manager.ipynb"]) {
     it(`${file} runs with no error output`, async function () {
-      const executed = await executeWithNbconvert(jenv, path.join(portsDir, file));
+      const executed = await executeWithNbconvert(jupyter(), path.join(portsDir, file));
       assert.deepEqual(executionProblems(executed), []);
       assert.deepEqual(
         executed.cells.filter((c) => c.cell_type === "code").map((c) => c.execution_count),
