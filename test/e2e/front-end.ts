@@ -57,13 +57,16 @@ interface KernelModel {
 /** Until the server reports a kernel that is idle with a client connected: a cell run before that is dropped. */
 async function waitForConnectedIdleKernel(server: JupyterServer, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
   while (Date.now() < deadline) {
-    const response = await fetch(new URL("api/kernels", server.baseUrl), { headers: { Authorization: `token ${server.token}` } });
-    const kernels = (await response.json()) as KernelModel[];
-    if (kernels.some((k) => k.execution_state === "idle" && k.connections > 0)) return;
+    // A busy server may answer with an error body (or not at all) for a moment: that is "not yet", not a failure.
+    const response = await fetch(new URL("api/kernels", server.baseUrl), { headers: { Authorization: `token ${server.token}` } }).catch((e: Error) => e);
+    const kernels: unknown = response instanceof Error ? response.message : await response.json().catch(() => `HTTP ${response.status}`);
+    if (Array.isArray(kernels) && (kernels as KernelModel[]).some((k) => k.execution_state === "idle" && k.connections > 0)) return;
+    last = JSON.stringify(kernels).slice(0, 300);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`no kernel was idle with a connected client within ${timeoutMs} ms`);
+  throw new Error(`no kernel was idle with a connected client within ${timeoutMs} ms (the server's last answer: ${last})`);
 }
 
 /** Opens a notebook of the server's root folder and waits until its kernel takes cells. */
