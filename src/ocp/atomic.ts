@@ -13,6 +13,9 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { CheckpointError } from "./errors.js";
 import { mapWithLimit } from "./format/concurrency.js";
+import { fileStorage } from "./storage/file-storage.js";
+import { joinLocation } from "./storage/location.js";
+import type { Storage } from "./storage/storage.js";
 
 export const TMP_MARKER = ".orbax-checkpoint-tmp";
 export const COMMIT_FILE = "commit_success.txt";
@@ -64,18 +67,9 @@ export async function fsyncTree(dir: string): Promise<void> {
   for (const d of dirs) await fsyncPath(d);
 }
 
-export async function writeFileDurable(file: string, data: string | Uint8Array): Promise<void> {
-  const handle = await fsp.open(file, "w");
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-export function writeCommitMarker(dir: string, finalPath: string): Promise<void> {
-  return writeFileDurable(path.join(dir, COMMIT_FILE), `Checkpoint commit was successful to ${finalPath}`);
+/** Orbax's marker text; readers only test that the file exists. */
+export function writeCommitMarker(storage: Storage, dir: string, finalPath: string): Promise<void> {
+  return storage.write(joinLocation(dir, COMMIT_FILE), `Checkpoint commit was successful to ${finalPath}`, true);
 }
 
 /** Where `commitDir` keeps the replaced folder until the new one is in place. */
@@ -112,14 +106,11 @@ export async function commitDir(tmp: string, finalPath: string, replace: boolean
  * Makes the top-level marker the last thing to reach the disk, so that a
  * marker in a temporary folder proves every file beside it is durable
  * (recovery promotes such a folder). A marker written before the flush could
- * survive a crash that the data files did not. A single-item checkpoint's
- * item marker lies in the same folder and was written before the metadata:
- * it is dropped first and written again at the end.
+ * survive a crash that the data files did not.
  */
 async function markCommitted(tmp: string, finalPath: string): Promise<void> {
-  await fsp.rm(path.join(tmp, COMMIT_FILE), { force: true });
   await fsyncTree(tmp);
-  await writeCommitMarker(tmp, finalPath);
+  await writeCommitMarker(fileStorage, tmp, finalPath);
   await fsyncPath(tmp);
 }
 

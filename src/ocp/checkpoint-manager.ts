@@ -12,7 +12,7 @@ import fsp from "node:fs/promises";
 import path from "node:path";
 import { readPyTreeMetadata, type LeafMetadata } from "./format/index.js";
 import type { CompositeArgs, ItemRestoreArgs, RestoreArgs, Restored, RestoredComposite, SaveArgs, TemplateRestoreArgs } from "./args.js";
-import { commitDir, findInterruptedReplaceSync, makeTmpDir, recoverReplacesInSync, REPLACED_SUFFIX, removeTmpDirsSync, TMP_MARKER } from "./atomic.js";
+import { COMMIT_FILE, findInterruptedReplaceSync, isTmpName, recoverReplacesInSync, REPLACED_SUFFIX, removeTmpDirsSync, TMP_MARKER } from "./atomic.js";
 import { BackgroundWork } from "./background.js";
 import { mapWithLimit } from "./format/concurrency.js";
 import { readCheckpointMetadataSync, readJsonSync, readSaveRecordSync, writeCheckpointMetadata, writeSaveRecord, type SaveRecord } from "./checkpoint-metadata.js";
@@ -22,6 +22,8 @@ import { resolveManagerOptions, type CheckpointManagerOptions, type ResolvedMana
 import { emptyReport, type RestoreReport } from "./restore-plan.js";
 import { decideKeep, decideSave, keepReasons, sortByMetric, type KeepReason, type StepInfo } from "./retention.js";
 import { checkStep, parseStepName, stepName } from "./step-names.js";
+import { commitCheckpoint, deleteCheckpoint, isCommittedSync, stageCheckpoint } from "./commit.js";
+import { joinLocation, locationBasename, resolveLocation, storageFor, type FolderEntry, type Storage } from "./storage/index.js";
 
 const DEFAULT_ITEM = "default";
 const METRICS_ITEM = "metrics";
@@ -57,7 +59,10 @@ interface StepEntry extends StepInfo {
 }
 
 export class CheckpointManager {
+  /** An absolute path, or an `s3://bucket/prefix` URL. */
   readonly directory: string;
+  /** Where `directory` is: the file system, or the bucket's object storage. */
+  readonly storage: Storage;
   private readonly options: ResolvedManagerOptions;
   private readonly background = new BackgroundWork();
   private steps: StepEntry[] = [];
@@ -66,9 +71,17 @@ export class CheckpointManager {
 
   constructor(directory: string, options: CheckpointManagerOptions = {}) {
     this.options = resolveManagerOptions(options);
-    this.directory = path.resolve(directory);
-    if (fs.existsSync(this.directory)) {
-      requireDir(this.directory, "CheckpointManager");
+    this.directory = resolveLocation(directory);
+    this.storage = storageFor(this.directory, this.options.s3);
+    if (this.storage.commit === "marker") {
+      if (this.options.todeleteSubdir !== undefined) throw new CheckpointError(`CheckpointManager: todeleteSubdir needs a rename, which ${this.directory} (object storage) does not have`);
+      // The listing reports a wrong endpoint, wrong credentials or a missing bucket before any work.
+      this.steps = this.discover();
+      if (this.options.cleanupTmpDirectories && !this.options.readOnly) this.background.start(() => this.removeUnfinishedSteps());
+      return;
+    }
+    if (this.storage.kindSync(this.directory) !== undefined) {
+      requireDir(this.storage, this.directory, "CheckpointManager");
       // Before cleanup: a forced save killed mid-replace leaves its step's only committed copy under a temporary name.
       if (!this.options.readOnly) recoverReplacesInSync(this.directory);
       if (this.options.cleanupTmpDirectories && !this.options.readOnly) removeTmpDirsSync(this.directory);
@@ -78,24 +91,37 @@ export class CheckpointManager {
     this.steps = this.discover();
   }
 
-  private discover(): StepEntry[] {
-    if (!fs.existsSync(this.directory)) return [];
-    const found: StepEntry[] = [];
-    let entries: fs.Dirent[];
+  private listDirectory(): FolderEntry[] {
     try {
-      entries = fs.readdirSync(this.directory, { withFileTypes: true });
+      return this.storage.listSync(this.directory);
     } catch (e) {
       throw new CheckpointError(`CheckpointManager: cannot list ${this.directory} (${(e as Error).message})`, { cause: e });
     }
+  }
+
+  private discover(): StepEntry[] {
+    const found: StepEntry[] = [];
+    const entries = this.listDirectory();
     for (const entry of entries) {
-      if (!entry.isDirectory()) continue;
+      if (entry.kind !== "folder") continue;
       const step = parseStepName(entry.name, this.options);
       if (step === undefined) continue;
-      const dir = path.join(this.directory, entry.name);
-      found.push({ step, time: stepTime(dir), metrics: readMetricsLenient(dir), inFlight: false, folder: entry.name });
+      const dir = joinLocation(this.directory, entry.name);
+      if (this.storage.commit === "marker" && !isCommittedSync(this.storage, dir)) continue;
+      found.push({ step, time: this.stepTime(dir), metrics: this.readMetricsLenient(dir), inFlight: false, folder: entry.name });
     }
-    if (this.options.readOnly) found.push(...this.interruptedSteps(entries));
+    if (this.options.readOnly && this.storage.commit === "rename") found.push(...this.interruptedSteps(entries));
     return found.sort((a, b) => a.step - b.step);
+  }
+
+  /** In object storage: steps whose save never wrote its marker, and temporary names, removed as a file system's temporary folders are. */
+  private async removeUnfinishedSteps(): Promise<void> {
+    for (const entry of await this.storage.list(this.directory)) {
+      if (entry.kind !== "folder") continue;
+      const dir = joinLocation(this.directory, entry.name);
+      const unfinished = isTmpName(entry.name) || (parseStepName(entry.name, this.options) !== undefined && (await this.storage.kind(joinLocation(dir, COMMIT_FILE))) === undefined);
+      if (unfinished && !this.steps.some((s) => s.inFlight && this.stepPath(s.step) === dir)) await this.storage.remove(dir);
+    }
   }
 
   /**
@@ -105,16 +131,16 @@ export class CheckpointManager {
    * recovered them.) If a writer recovers the step meanwhile, its restore
    * fails and reload() finds the step in its own folder again.
    */
-  private interruptedSteps(entries: fs.Dirent[]): StepEntry[] {
+  private interruptedSteps(entries: FolderEntry[]): StepEntry[] {
     const found: StepEntry[] = [];
     for (const entry of entries) {
-      if (!entry.isDirectory() || !entry.name.endsWith(REPLACED_SUFFIX)) continue;
+      if (entry.kind !== "folder" || !entry.name.endsWith(REPLACED_SUFFIX)) continue;
       const stepFolder = entry.name.slice(0, -REPLACED_SUFFIX.length);
       const step = parseStepName(stepFolder, this.options);
       const interrupted = step === undefined ? undefined : findInterruptedReplaceSync(path.join(this.directory, stepFolder));
       if (step === undefined || interrupted === undefined) continue;
       const dir = interrupted.committed;
-      found.push({ step, time: stepTime(dir), metrics: readMetricsLenient(dir), inFlight: false, folder: path.basename(dir) });
+      found.push({ step, time: this.stepTime(dir), metrics: this.readMetricsLenient(dir), inFlight: false, folder: path.basename(dir) });
     }
     return found;
   }
@@ -122,7 +148,7 @@ export class CheckpointManager {
   /** The folder of `step` (whether or not it exists). */
   stepPath(step: number): string {
     const folder = this.steps.find((s) => s.step === step)?.folder;
-    return path.join(this.directory, folder ?? stepName(step, this.options));
+    return joinLocation(this.directory, folder ?? stepName(step, this.options));
   }
 
   private entry(step: number, what: string): StepEntry {
@@ -155,7 +181,7 @@ export class CheckpointManager {
   metrics(step: number): Record<string, unknown> | undefined {
     const entry = this.entry(step, "metrics");
     if (entry.inFlight) return entry.metrics;
-    return readMetrics(this.stepPath(step));
+    return this.readMetrics(this.stepPath(step));
   }
 
   /** Per item of `step`: its stored tree (paths, shapes, dtypes) or that it is JSON. */
@@ -164,9 +190,9 @@ export class CheckpointManager {
     await this.background.wait();
     const dir = this.stepPath(step);
     const out: Record<string, ItemMetadata> = {};
-    for (const name of listItems(dir)) {
-      const itemDir = path.join(dir, name);
-      out[name] = isJsonItem(itemDir) ? { kind: "json" } : { kind: "pytree", leaves: (await readPyTreeMetadata(itemDir)).leaves };
+    for (const name of this.listItems(dir)) {
+      const itemDir = joinLocation(dir, name);
+      out[name] = (await isJsonItem(this.storage, itemDir)) ? { kind: "json" } : { kind: "pytree", leaves: (await readPyTreeMetadata(itemDir, this.storage)).leaves };
     }
     return out;
   }
@@ -187,7 +213,7 @@ export class CheckpointManager {
     return this.steps.flatMap((s, i) =>
       wanted(s)
         ? [{
-            ...(s.inFlight ? {} : readSaveRecordLenient(this.stepPath(s.step))),
+            ...(s.inFlight ? {} : this.readSaveRecordLenient(this.stepPath(s.step))),
             step: s.step,
             time: s.time,
             metrics: s.metrics,
@@ -211,10 +237,12 @@ export class CheckpointManager {
     if (options === undefined || options.args === undefined) throw new Error(`save(${step}): pass { args: ocp.args.StandardSave(state) } (or Composite(...))`);
     await this.background.wait();
     const force = options.force === true;
-    const existing = this.steps.some((s) => s.step === step) || fs.existsSync(this.stepPath(step));
+    const existing = this.steps.some((s) => s.step === step) || isCommittedSync(this.storage, this.stepPath(step));
     if (existing && !force) throw new StepAlreadyExistsError(step, this.directory);
     if (!force && !this.shouldSave(step)) return false;
-    if (!fs.existsSync(this.directory)) throw new CheckpointError(`save: ${this.directory} does not exist and the manager was built with create: false`);
+    if (this.storage.commit === "rename" && this.storage.kindSync(this.directory) === undefined) {
+      throw new CheckpointError(`save: ${this.directory} does not exist and the manager was built with create: false`);
+    }
 
     const started = Date.now();
     const itemArgs = options.args.kind === "Composite" ? options.args.items : { [DEFAULT_ITEM]: options.args };
@@ -236,18 +264,18 @@ export class CheckpointManager {
     const write = async (): Promise<void> => {
       try {
         const finalDir = this.stepPath(step);
-        const tmp = await makeTmpDir(finalDir);
+        const tmp = await stageCheckpoint(this.storage, finalDir);
         // All at once; on a failure the others are waited for, so none writes on into a folder a later save of this step reuses.
-        const sizes = await mapWithLimit(staged, staged.length, ([name, item]) => writeItem(path.join(tmp, name), item, finalDir, this.options));
+        const sizes = await mapWithLimit(staged, staged.length, ([name, item]) => writeItem(this.storage, joinLocation(tmp, name), item, finalDir, this.options, "item"));
         const commitTime = Date.now();
-        await writeCheckpointMetadata(tmp, {
+        await writeCheckpointMetadata(this.storage, tmp, {
           itemHandlers: Object.fromEntries(staged.map(([name, item]) => [name, item.handler])),
           initTime: started,
           commitTime,
           customMetadata: options.customMetadata ?? {},
         });
-        await writeSaveRecord(tmp, { bytesWritten: sizes.reduce((a, b) => a + b, 0), blockingSeconds, totalSeconds: (Date.now() - started) / 1000 });
-        await commitDir(tmp, finalDir, force);
+        await writeSaveRecord(this.storage, tmp, { bytesWritten: sizes.reduce((a, b) => a + b, 0), blockingSeconds, totalSeconds: (Date.now() - started) / 1000 });
+        await commitCheckpoint(this.storage, tmp, finalDir, force);
         entry.time = commitTime;
         entry.inFlight = false;
       } catch (e) {
@@ -269,9 +297,10 @@ export class CheckpointManager {
     this.steps = this.steps.filter((s) => !doomed.includes(s));
   }
 
-  /** Moves the step out of the step namespace first (one rename), so a crash mid-delete never leaves a partial step. */
+  /** Takes the step out of the step namespace first (one rename, or its marker), so a crash mid-delete never leaves a partial step. */
   private async removeStepDir(step: number): Promise<void> {
     const dir = this.stepPath(step);
+    if (this.storage.commit === "marker") return deleteCheckpoint(this.storage, dir);
     if (this.options.todeleteSubdir !== undefined) {
       const bin = path.join(this.directory, this.options.todeleteSubdir);
       await fsp.mkdir(bin, { recursive: true });
@@ -316,11 +345,11 @@ export class CheckpointManager {
     if (chosen === undefined) throw new CheckpointError(`restore: there are no checkpoints in ${this.directory}`);
     this.entry(chosen, "restore");
     const dir = this.stepPath(chosen);
-    const available = listItems(dir);
+    const available = this.listItems(dir);
     const report = emptyReport();
     const restoreNamed = async (name: string, args: ItemRestoreArgs | undefined): Promise<unknown> => {
       if (!available.includes(name)) throw new CheckpointError(`Item "${name}" was not found. Available items: [${available.join(", ")}]`);
-      return restoreItem(path.join(dir, name), args, report, this.options.onProgress);
+      return restoreItem(this.storage, joinLocation(dir, name), args, report, this.options.onProgress);
     };
     let result: unknown;
     const args = options.args;
@@ -346,49 +375,49 @@ export class CheckpointManager {
   close(): Promise<void> {
     return this.background.wait();
   }
-}
 
-/** Item folders of a step (the metrics item is not one the caller saved). */
-function listItems(stepDir: string): string[] {
-  requireDir(stepDir, "restore");
-  return fs
-    .readdirSync(stepDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && e.name !== METRICS_ITEM && !e.name.includes(TMP_MARKER))
-    .map((e) => e.name)
-    .sort();
-}
-
-function stepTime(dir: string): number {
-  try {
-    const meta = readCheckpointMetadataSync(dir);
-    if (meta?.commitTime !== undefined) return meta.commitTime;
-  } catch {
-    // Unreadable metadata: the folder's time still orders steps; restore reports the problem.
+  /** Item folders of a step (the metrics item is not one the caller saved). */
+  private listItems(stepDir: string): string[] {
+    requireDir(this.storage, stepDir, "restore");
+    return this.storage
+      .listSync(stepDir)
+      .filter((e) => e.kind === "folder" && e.name !== METRICS_ITEM && !e.name.includes(TMP_MARKER))
+      .map((e) => e.name)
+      .sort();
   }
-  return fs.statSync(dir).mtimeMs;
-}
 
-function readMetrics(stepDir: string): Record<string, unknown> | undefined {
-  const file = path.join(stepDir, METRICS_ITEM, METRICS_FILE);
-  if (!fs.existsSync(file)) return undefined;
-  const value = readJsonSync(file);
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new CheckpointError(`${file} does not hold a JSON object of metrics`);
-  return value as Record<string, unknown>;
-}
-
-/** At discovery a step with unreadable metrics counts as one without metrics; metrics(step) reports why. */
-function readMetricsLenient(stepDir: string): Record<string, unknown> | undefined {
-  try {
-    return readMetrics(stepDir);
-  } catch {
-    return undefined;
+  private stepTime(dir: string): number {
+    try {
+      const meta = readCheckpointMetadataSync(this.storage, dir);
+      if (meta?.commitTime !== undefined) return meta.commitTime;
+    } catch {
+      // Unreadable metadata: the folder's time still orders steps; restore reports the problem.
+    }
+    return this.storage.commit === "rename" ? fs.statSync(dir).mtimeMs : 0;
   }
-}
 
-function readSaveRecordLenient(stepDir: string): Partial<SaveRecord> {
-  try {
-    return readSaveRecordSync(stepDir) ?? {};
-  } catch {
-    return {};
+  private readMetrics(stepDir: string): Record<string, unknown> | undefined {
+    const file = joinLocation(stepDir, METRICS_ITEM, METRICS_FILE);
+    const value = readJsonSync(this.storage, file);
+    if (value === undefined) return undefined;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new CheckpointError(`${file} does not hold a JSON object of metrics`);
+    return value as Record<string, unknown>;
+  }
+
+  /** At discovery a step with unreadable metrics counts as one without metrics; metrics(step) reports why. */
+  private readMetricsLenient(stepDir: string): Record<string, unknown> | undefined {
+    try {
+      return this.readMetrics(stepDir);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private readSaveRecordLenient(stepDir: string): Partial<SaveRecord> {
+    try {
+      return readSaveRecordSync(this.storage, stepDir) ?? {};
+    } catch {
+      return {};
+    }
   }
 }

@@ -3,10 +3,9 @@
  * checkpoint, and `tsnnx_record.json`, a file beside it that Python Orbax
  * ignores, holding what only tsnnx measures (bytes, save durations).
  */
-import fs from "node:fs";
-import path from "node:path";
 import { CheckpointError } from "./errors.js";
-import { writeFileDurable } from "./atomic.js";
+import { joinLocation } from "./storage/location.js";
+import type { Storage } from "./storage/storage.js";
 
 export const CHECKPOINT_METADATA_FILE = "_CHECKPOINT_METADATA";
 export const RECORD_FILE = "tsnnx_record.json";
@@ -36,17 +35,20 @@ export interface SaveRecord {
 }
 
 /** Orbax writes integer nanoseconds, past 2^53: they are spliced into the JSON text as exact integers. */
-export async function writeCheckpointMetadata(dir: string, meta: { itemHandlers: string | Record<string, string>; initTime: number; commitTime: number; customMetadata: Record<string, unknown> }): Promise<void> {
+export async function writeCheckpointMetadata(storage: Storage, dir: string, meta: { itemHandlers: string | Record<string, string>; initTime: number; commitTime: number; customMetadata: Record<string, unknown> }): Promise<void> {
   const ns = (ms: number): string => (BigInt(Math.round(ms * 1000)) * 1000n).toString();
   const text =
     `{"item_handlers": ${JSON.stringify(meta.itemHandlers)}, "metrics": {}, "performance_metrics": {}, ` +
     `"init_timestamp_nsecs": ${ns(meta.initTime)}, "commit_timestamp_nsecs": ${ns(meta.commitTime)}, ` +
     `"custom_metadata": ${JSON.stringify(meta.customMetadata)}}`;
-  await writeFileDurable(path.join(dir, CHECKPOINT_METADATA_FILE), text);
+  await storage.write(joinLocation(dir, CHECKPOINT_METADATA_FILE), text, true);
 }
 
-export function readJsonSync(file: string): unknown {
-  const text = fs.readFileSync(file, "utf8");
+/** The JSON value in `file`, or undefined when there is no such file. */
+export function readJsonSync(storage: Storage, file: string): unknown {
+  const bytes = storage.readSync(file);
+  if (bytes === undefined) return undefined;
+  const text = new TextDecoder().decode(bytes);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -55,10 +57,10 @@ export function readJsonSync(file: string): unknown {
 }
 
 /** The checkpoint's metadata, or undefined when the file is absent (older checkpoints lack it). */
-export function readCheckpointMetadataSync(dir: string): CheckpointMetadata | undefined {
-  const file = path.join(dir, CHECKPOINT_METADATA_FILE);
-  if (!fs.existsSync(file)) return undefined;
-  const raw = readJsonSync(file);
+export function readCheckpointMetadataSync(storage: Storage, dir: string): CheckpointMetadata | undefined {
+  const file = joinLocation(dir, CHECKPOINT_METADATA_FILE);
+  const raw = readJsonSync(storage, file);
+  if (raw === undefined) return undefined;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new CheckpointError(`${file} does not hold a JSON object`);
   const obj = raw as Record<string, unknown>;
   const ms = (v: unknown): number | undefined => (typeof v === "number" ? v / 1e6 : undefined);
@@ -71,13 +73,11 @@ export function readCheckpointMetadataSync(dir: string): CheckpointMetadata | un
   };
 }
 
-export async function writeSaveRecord(dir: string, record: SaveRecord): Promise<void> {
-  await writeFileDurable(path.join(dir, RECORD_FILE), JSON.stringify(record));
+export async function writeSaveRecord(storage: Storage, dir: string, record: SaveRecord): Promise<void> {
+  await storage.write(joinLocation(dir, RECORD_FILE), JSON.stringify(record), true);
 }
 
-export function readSaveRecordSync(dir: string): SaveRecord | undefined {
-  const file = path.join(dir, RECORD_FILE);
-  if (!fs.existsSync(file)) return undefined;
-  return readJsonSync(file) as SaveRecord;
+export function readSaveRecordSync(storage: Storage, dir: string): SaveRecord | undefined {
+  return readJsonSync(storage, joinLocation(dir, RECORD_FILE)) as SaveRecord | undefined;
 }
 

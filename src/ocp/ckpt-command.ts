@@ -1,12 +1,11 @@
-/** `tsnnx ckpt ...`: list, show and verify checkpoints from the shell. */
-import path from "node:path";
-import fs from "node:fs";
+/** `tsnnx ckpt ...`: list, show and verify checkpoints from the shell, in folders or `s3://` buckets. */
 import { CheckpointManager } from "./checkpoint-manager.js";
 import { formatBytes, listSteps, showCheckpoint } from "./inspect.js";
 import type { ProgressEvent } from "./progress.js";
 import { StandardCheckpointer } from "./standard-checkpointer.js";
+import { joinLocation, resolveLocation, storageFor } from "./storage/index.js";
 
-const usage = "usage: tsnnx ckpt ls DIR | tsnnx ckpt show DIR [STEP] | tsnnx ckpt verify DIR [STEP]";
+const usage = "usage: tsnnx ckpt ls DIR | tsnnx ckpt show DIR [STEP] | tsnnx ckpt verify DIR [STEP]   (DIR: a folder or s3://bucket/prefix)";
 
 function parseStepArg(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -27,8 +26,8 @@ function drawProgress(event: ProgressEvent): void {
 
 /** Reads every array of a checkpoint (decoding and checking it), drawing progress on stderr. */
 async function verify(directory: string, step: number | undefined): Promise<string> {
-  const dir = path.resolve(directory);
-  if (step === undefined && fs.existsSync(path.join(dir, "_METADATA"))) {
+  const dir = resolveLocation(directory);
+  if (step === undefined && storageFor(dir).kindSync(joinLocation(dir, "_METADATA")) === "file") {
     const ckptr = new StandardCheckpointer({ onProgress: drawProgress });
     await ckptr.restore(dir);
     return `${dir}: every array read and decoded`;

@@ -3,8 +3,6 @@
  * size and metrics; a stored tree with path, shape, dtype and bytes. They read
  * metadata only (no array data) and work on Python-written checkpoints.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { readPyTreeMetadata } from "./format/index.js";
 import { CheckpointManager } from "./checkpoint-manager.js";
 import { isTmpName } from "./atomic.js";
@@ -13,16 +11,7 @@ import { CheckpointError } from "./errors.js";
 import { isJsonItem, requireDir } from "./items.js";
 import { itemSize } from "./format/dtype.js";
 import { pathName } from "./tree.js";
-
-/** Bytes a folder takes on disk (file sizes, recursively). */
-export function folderBytes(dir: string): number {
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    total += entry.isDirectory() ? folderBytes(p) : fs.statSync(p).size;
-  }
-  return total;
-}
+import { joinLocation, locationBasename, resolveLocation, storageFor, type Storage } from "./storage/index.js";
 
 export function formatBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -45,7 +34,7 @@ function table(header: string[], rows: string[][]): string {
  * (`<prefix>_<step>`, Orbax's step_prefix) when no folder is a bare step number.
  */
 export function inspectManager(dir: string): CheckpointManager {
-  const names = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !isTmpName(e.name)).map((e) => e.name);
+  const names = storageFor(dir).listSync(dir).filter((e) => e.kind === "folder" && !isTmpName(e.name)).map((e) => e.name);
   if (names.some((n) => /^\d+$/.test(n))) return new CheckpointManager(dir, { readOnly: true });
   const prefixes = new Set(names.map((n) => /^(.+)_\d+$/.exec(n)?.[1]).filter((p) => p !== undefined));
   return new CheckpointManager(dir, { readOnly: true, stepPrefix: prefixes.size === 1 ? [...prefixes][0] : undefined });
@@ -53,27 +42,29 @@ export function inspectManager(dir: string): CheckpointManager {
 
 /** `tsnnx ckpt ls DIR`: one line per step of a manager directory. */
 export function listSteps(directory: string): string {
-  requireDir(directory, "ckpt ls");
-  const manager = inspectManager(directory);
+  const location = resolveLocation(directory);
+  const storage = storageFor(location);
+  requireDir(storage, location, "ckpt ls");
+  const manager = inspectManager(location);
   const summaries = manager.stepSummaries();
-  if (summaries.length === 0) return `No checkpoint steps in ${path.resolve(directory)}`;
+  if (summaries.length === 0) return `No checkpoint steps in ${location}`;
   const rows = summaries.map((s) => {
     const dir = manager.stepPath(s.step);
-    return [String(s.step), new Date(s.time).toISOString(), fs.existsSync(dir) ? formatBytes(folderBytes(dir)) : "?", s.metrics === undefined ? "" : JSON.stringify(s.metrics)];
+    return [String(s.step), new Date(s.time).toISOString(), storage.kindSync(dir) !== undefined ? formatBytes(storage.sizeSync(dir)) : "?", s.metrics === undefined ? "" : JSON.stringify(s.metrics)];
   });
   return table(["step", "time", "size", "metrics"], rows);
 }
 
 /** Whether `dir` is itself one tree item (a StandardCheckpointer folder or a step's item folder). */
-function isTreeItem(dir: string): boolean {
-  return ["_METADATA", "manifest.ocdbt", "checkpoint"].some((f) => fs.existsSync(path.join(dir, f)));
+function isTreeItem(storage: Storage, dir: string): boolean {
+  return ["_METADATA", "manifest.ocdbt", "checkpoint"].some((f) => storage.kindSync(joinLocation(dir, f)) === "file");
 }
 
-async function showItem(dir: string, title: string): Promise<string> {
-  if (isJsonItem(dir) && !isTreeItem(dir)) return `${title} (JSON)`;
+async function showItem(storage: Storage, dir: string, title: string): Promise<string> {
+  if ((await isJsonItem(storage, dir)) && !isTreeItem(storage, dir)) return `${title} (JSON)`;
   let meta;
   try {
-    meta = await readPyTreeMetadata(dir);
+    meta = await readPyTreeMetadata(dir, storage);
   } catch (e) {
     throw new CheckpointError(`Cannot read the tree at ${dir}: ${(e as Error).message}`, { cause: e });
   }
@@ -92,20 +83,21 @@ async function showItem(dir: string, title: string): Promise<string> {
  * a manager directory, of a single step folder, or of a StandardCheckpointer folder.
  */
 export async function showCheckpoint(directory: string, step?: number): Promise<string> {
-  requireDir(directory, "ckpt show");
-  const dir = path.resolve(directory);
-  if (step === undefined && isTreeItem(dir)) return showItem(dir, dir);
+  const dir = resolveLocation(directory);
+  const storage = storageFor(dir);
+  requireDir(storage, dir, "ckpt show");
+  if (step === undefined && isTreeItem(storage, dir)) return showItem(storage, dir, dir);
   let stepDir = dir;
-  if (step !== undefined || !fs.existsSync(path.join(dir, CHECKPOINT_METADATA_FILE))) {
+  if (step !== undefined || storage.kindSync(joinLocation(dir, CHECKPOINT_METADATA_FILE)) === undefined) {
     const manager = inspectManager(dir);
     const chosen = step ?? manager.latestStep();
     if (chosen === undefined) throw new CheckpointError(`ckpt show: ${dir} holds no checkpoint steps and no checkpoint tree`);
     if (!manager.allSteps().includes(chosen)) throw new CheckpointError(`ckpt show: step ${chosen} was not found in ${dir}. Available steps: [${manager.allSteps().join(", ")}]`);
     stepDir = manager.stepPath(chosen);
   }
-  if (isTreeItem(stepDir)) return showItem(stepDir, stepDir);
-  const items = fs.readdirSync(stepDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  if (isTreeItem(storage, stepDir)) return showItem(storage, stepDir, stepDir);
+  const items = storage.listSync(stepDir).filter((e) => e.kind === "folder").map((e) => e.name).sort();
   const parts: string[] = [];
-  for (const name of items) parts.push(await showItem(path.join(stepDir, name), `${path.basename(stepDir)}/${name}`));
+  for (const name of items) parts.push(await showItem(storage, joinLocation(stepDir, name), `${locationBasename(stepDir)}/${name}`));
   return parts.join("\n\n");
 }

@@ -4,17 +4,16 @@
  * (what the caller waits for), `writeItem` reads and writes them out (what
  * runs in the background); `releaseItem` lets go of an item never written.
  */
-import fs from "node:fs";
-import fsp from "node:fs/promises";
-import path from "node:path";
 import { readPyTree, readPyTreeMetadata, writePyTree, type LeafPath } from "./format/index.js";
 import type { ItemRestoreArgs, ItemSaveArgs } from "./args.js";
-import { writeCommitMarker, writeFileDurable } from "./atomic.js";
+import { writeCommitMarker } from "./atomic.js";
 import { handlerTypes } from "./checkpoint-metadata.js";
 import { CheckpointError } from "./errors.js";
 import { snapshotLeaf, type LeafSnapshot } from "./host.js";
 import type { OnProgress } from "./progress.js";
 import { pathKey, planRestore, type RestoreReport } from "./restore-plan.js";
+import { joinLocation } from "./storage/location.js";
+import type { Storage } from "./storage/storage.js";
 import { flattenTree, pathName } from "./tree.js";
 
 export type StagedItem =
@@ -63,17 +62,23 @@ export function releaseItem(item: StagedItem): void {
   if (item.kind === "pytree") for (const leaf of item.leaves) leaf.snapshot.release();
 }
 
-/** Writes a staged item into `dir` (created here) and marks it committed, as Orbax does per item. */
-export async function writeItem(dir: string, item: StagedItem, finalDir: string, options: ItemWriteOptions): Promise<number> {
-  await fsp.mkdir(dir, { recursive: true });
+/**
+ * Writes a staged item into `dir` (created here). An item of a manager's step
+ * is marked committed as Orbax marks each item (`marker: "item"`); a
+ * checkpointer's single item is the checkpoint folder itself, whose marker
+ * the commit writes last.
+ */
+export async function writeItem(storage: Storage, dir: string, item: StagedItem, finalDir: string, options: ItemWriteOptions, marker: "item" | "checkpoint"): Promise<number> {
+  await storage.makeFolder(dir);
   let bytes: number;
   if (item.kind === "json") {
-    await writeFileDurable(path.join(dir, item.fileName), item.text);
+    await storage.write(joinLocation(dir, item.fileName), item.text, true);
     bytes = item.text.length;
   } else {
     const onProgress = options.onProgress;
     try {
       const result = await writePyTree(dir, item.leaves.map((leaf) => ({ path: leaf.path, value: leaf.snapshot.value() })), {
+        storage,
         compression: options.compression,
         layout: options.layout,
         // The commit fsyncs every file; flushing array data as it is written overlaps that with the rest of the write.
@@ -86,41 +91,41 @@ export async function writeItem(dir: string, item: StagedItem, finalDir: string,
       releaseItem(item);
     }
   }
-  await writeCommitMarker(dir, finalDir);
+  if (marker === "item") await writeCommitMarker(storage, dir, finalDir);
   return bytes;
 }
 
 /** Throws a clear error unless `dir` is an existing folder. */
-export function requireDir(dir: string, what: string): void {
-  let stat: fs.Stats;
+export function requireDir(storage: Storage, dir: string, what: string): void {
+  let kind;
   try {
-    stat = fs.statSync(dir);
+    kind = storage.kindSync(dir);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(
-      code === "ENOENT" ? `${what}: ${dir} does not exist` : `${what}: cannot read ${dir} (${(e as Error).message})`,
-      { cause: e },
-    );
+    throw new CheckpointError(`${what}: cannot read ${dir} (${(e as Error).message})`, { cause: e });
   }
-  if (!stat.isDirectory()) throw new CheckpointError(`${what}: ${dir} is a file, not a checkpoint folder`);
+  if (kind === undefined) throw new CheckpointError(`${what}: ${dir} does not exist`);
+  if (kind === "file") throw new CheckpointError(`${what}: ${dir} is a file, not a checkpoint folder`);
 }
 
 const JSON_FILES = [JSON_FILE_V0, METRICS_FILE, JSON_FILE_V1];
 
-function jsonItemFile(dir: string): string | undefined {
-  return JSON_FILES.map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+async function jsonItemFile(storage: Storage, dir: string): Promise<string | undefined> {
+  for (const file of JSON_FILES.map((f) => joinLocation(dir, f))) if ((await storage.kind(file)) === "file") return file;
+  return undefined;
 }
 
-export function isJsonItem(dir: string): boolean {
-  return jsonItemFile(dir) !== undefined;
+export async function isJsonItem(storage: Storage, dir: string): Promise<boolean> {
+  return (await jsonItemFile(storage, dir)) !== undefined;
 }
 
-async function readJsonItem(dir: string): Promise<unknown> {
-  const file = jsonItemFile(dir);
+async function readJsonItem(storage: Storage, dir: string): Promise<unknown> {
+  const file = await jsonItemFile(storage, dir);
   if (file === undefined) throw new CheckpointError(`${dir} holds no JSON item (none of ${JSON_FILES.join(", ")})`);
   let text: string;
   try {
-    text = await fsp.readFile(file, "utf8");
+    const bytes = await storage.read(file);
+    if (bytes === undefined) throw new Error("it is missing");
+    text = new TextDecoder().decode(bytes);
   } catch (e) {
     throw new CheckpointError(`Cannot read the JSON item ${file} (${(e as Error).message})`, { cause: e });
   }
@@ -132,17 +137,18 @@ async function readJsonItem(dir: string): Promise<unknown> {
 }
 
 /** Restores one item folder; a tree restore fills `report`. */
-export async function restoreItem(dir: string, args: ItemRestoreArgs | undefined, report: RestoreReport, onProgress?: OnProgress): Promise<unknown> {
-  requireDir(dir, "restore");
-  if (args?.kind === "JsonRestore" || (args === undefined && isJsonItem(dir))) return readJsonItem(dir);
+export async function restoreItem(storage: Storage, dir: string, args: ItemRestoreArgs | undefined, report: RestoreReport, onProgress?: OnProgress): Promise<unknown> {
+  requireDir(storage, dir, "restore");
+  if (args?.kind === "JsonRestore" || (args === undefined && (await isJsonItem(storage, dir)))) return readJsonItem(storage, dir);
   let stored;
   try {
-    stored = await readPyTreeMetadata(dir);
+    stored = await readPyTreeMetadata(dir, storage);
   } catch (e) {
     throw new CheckpointError(`Cannot read the checkpoint tree at ${dir}: ${(e as Error).message}`, { cause: e });
   }
   const plan = planRestore(stored.leaves, args?.template, args?.options ?? {}, dir);
   const entries = await readPyTree(dir, {
+    storage,
     select: (p) => plan.wanted.has(pathKey(p.keys)),
     onProgress: onProgress && ((doneBytes, totalBytes) => onProgress({ phase: "restore", path: dir, doneBytes, totalBytes })),
   });

@@ -1,5 +1,6 @@
 /** CheckpointManager options: Orbax's names in camelCase, Orbax's defaults, checked up front. */
 import type { OnProgress } from "./progress.js";
+import type { S3Options } from "./storage/index.js";
 
 export interface CheckpointManagerOptions {
   /** Keep at most this many steps (with bestFn: the best this many). Default: keep all. */
@@ -49,6 +50,8 @@ export interface CheckpointManagerOptions {
    */
   layout?: "zarr2" | "ocdbt";
   onProgress?: OnProgress;
+  /** For an `s3://` directory: endpoint, region and credentials, over what the AWS environment variables and files say. */
+  s3?: S3Options;
 }
 
 export type ResolvedManagerOptions = Required<Pick<CheckpointManagerOptions, "saveIntervalSteps" | "bestMode" | "keepCheckpointsWithoutMetrics" | "create" | "enableAsyncCheckpointing" | "readOnly" | "cleanupTmpDirectories" | "compression" | "layout">> &
@@ -57,7 +60,7 @@ export type ResolvedManagerOptions = Required<Pick<CheckpointManagerOptions, "sa
 const known = new Set<string>([
   "maxToKeep", "saveIntervalSteps", "saveOnSteps", "shouldSaveFn", "keepPeriod", "keepTimeInterval", "bestFn", "bestMode",
   "keepCheckpointsWithoutMetrics", "create", "enableAsyncCheckpointing", "readOnly", "stepPrefix", "stepFormatFixedLength",
-  "todeleteSubdir", "cleanupTmpDirectories", "compression", "layout", "onProgress",
+  "todeleteSubdir", "cleanupTmpDirectories", "compression", "layout", "onProgress", "s3",
 ]);
 
 function checkInteger(name: string, value: unknown, min: number): void {

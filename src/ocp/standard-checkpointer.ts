@@ -7,14 +7,15 @@
  */
 import type { Restored } from "./args.js";
 import fs from "node:fs";
-import path from "node:path";
-import { commitDir, makeTmpDir, recoverReplaceSync } from "./atomic.js";
+import { recoverReplaceSync } from "./atomic.js";
 import { BackgroundWork } from "./background.js";
 import { handlerTypes, writeCheckpointMetadata, writeSaveRecord } from "./checkpoint-metadata.js";
 import { CheckpointError } from "./errors.js";
 import { releaseItem, restoreItem, stageItem, writeItem } from "./items.js";
 import type { OnProgress } from "./progress.js";
 import { emptyReport, type RestoreOptions, type RestoreReport } from "./restore-plan.js";
+import { commitCheckpoint, isCommittedSync, stageCheckpoint } from "./commit.js";
+import { resolveLocation, storageFor, type S3Options, type Storage } from "./storage/index.js";
 
 export interface CheckpointerOptions {
   /** zstd (Orbax's default) or none. */
@@ -22,6 +23,8 @@ export interface CheckpointerOptions {
   /** ocdbt (Orbax's default) or plain zarr2 folders. */
   layout?: "zarr2" | "ocdbt";
   onProgress?: OnProgress;
+  /** For `s3://` paths: endpoint, region and credentials, over what the AWS environment variables and files say. */
+  s3?: S3Options;
 }
 
 export interface CheckpointerSaveOptions {
@@ -32,20 +35,22 @@ export interface CheckpointerSaveOptions {
 
 export class StandardCheckpointer {
   private readonly background = new BackgroundWork();
-  private readonly options: Required<Omit<CheckpointerOptions, "onProgress">> & Pick<CheckpointerOptions, "onProgress">;
+  private readonly options: Required<Omit<CheckpointerOptions, "onProgress" | "s3">> & Pick<CheckpointerOptions, "onProgress" | "s3">;
   /** What the last restore converted, reshaped or skipped, path by path. */
   lastRestoreReport: RestoreReport = emptyReport();
 
   constructor(options: CheckpointerOptions = {}) {
-    this.options = { compression: options.compression ?? "zstd", layout: options.layout ?? "ocdbt", onProgress: options.onProgress };
+    this.options = { compression: options.compression ?? "zstd", layout: options.layout ?? "ocdbt", onProgress: options.onProgress, s3: options.s3 };
   }
 
   async save(checkpointPath: string, state: unknown, options: CheckpointerSaveOptions = {}): Promise<void> {
     await this.background.wait();
-    const finalPath = path.resolve(checkpointPath);
-    // Before makeTmpDir, which would delete the new copy an interrupted overwrite left.
-    recoverInterruptedOverwrite(finalPath);
-    if (fs.existsSync(finalPath) && !options.force) {
+    const finalPath = resolveLocation(checkpointPath);
+    const storage = storageFor(finalPath, this.options.s3);
+    // Before the staging folder is made, which would delete the new copy an interrupted overwrite left.
+    recoverInterruptedOverwrite(storage, finalPath);
+    // In object storage this is also the check of endpoint, credentials and bucket, before any work.
+    if (isCommittedSync(storage, finalPath) && !options.force) {
       throw new CheckpointError(`save: ${finalPath} already exists; pass { force: true } to replace it`);
     }
     const started = Date.now();
@@ -53,16 +58,16 @@ export class StandardCheckpointer {
     const blockingSeconds = (Date.now() - started) / 1000;
     this.background.start(async () => {
       try {
-        const tmp = await makeTmpDir(finalPath);
-        const bytesWritten = await writeItem(tmp, item, finalPath, this.options);
-        await writeCheckpointMetadata(tmp, {
+        const tmp = await stageCheckpoint(storage, finalPath);
+        const bytesWritten = await writeItem(storage, tmp, item, finalPath, this.options, "checkpoint");
+        await writeCheckpointMetadata(storage, tmp, {
           itemHandlers: handlerTypes.standard,
           initTime: started,
           commitTime: Date.now(),
           customMetadata: options.customMetadata ?? {},
         });
-        await writeSaveRecord(tmp, { bytesWritten, blockingSeconds, totalSeconds: (Date.now() - started) / 1000 });
-        await commitDir(tmp, finalPath, options.force === true);
+        await writeSaveRecord(storage, tmp, { bytesWritten, blockingSeconds, totalSeconds: (Date.now() - started) / 1000 });
+        await commitCheckpoint(storage, tmp, finalPath, options.force === true);
       } catch (e) {
         releaseItem(item);
         throw e;
@@ -80,8 +85,13 @@ export class StandardCheckpointer {
   async restore(checkpointPath: string, template?: unknown, options: RestoreOptions = {}): Promise<unknown> {
     await this.background.wait();
     const report = emptyReport();
-    recoverInterruptedOverwrite(path.resolve(checkpointPath));
-    const tree = await restoreItem(path.resolve(checkpointPath), { kind: "PyTreeRestore", template, options }, report, this.options.onProgress);
+    const location = resolveLocation(checkpointPath);
+    const storage = storageFor(location, this.options.s3);
+    recoverInterruptedOverwrite(storage, location);
+    if (storage.commit === "marker" && !isCommittedSync(storage, location) && storage.kindSync(location) !== undefined) {
+      throw new CheckpointError(`restore: ${location} is not a finished checkpoint (it has no commit_success.txt: its save did not finish)`);
+    }
+    const tree = await restoreItem(storage, location, { kind: "PyTreeRestore", template, options }, report, this.options.onProgress);
     this.lastRestoreReport = report;
     return tree;
   }
@@ -100,7 +110,8 @@ export class StandardCheckpointer {
  * its committed copy is put back (see recoverReplaceSync). An unfinished new
  * copy is then only a leftover, and nothing else here would remove it.
  */
-function recoverInterruptedOverwrite(finalPath: string): void {
+function recoverInterruptedOverwrite(storage: Storage, finalPath: string): void {
+  if (storage.commit !== "rename") return;
   const recovered = recoverReplaceSync(finalPath);
   if (recovered !== undefined && !recovered.newer) fs.rmSync(recovered.tmp, { recursive: true, force: true });
 }

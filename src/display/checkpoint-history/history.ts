@@ -8,10 +8,10 @@
  * one; for steps Python wrote, from the folder's bytes on disk and Orbax's
  * init/commit timestamps.
  */
-import fs from "node:fs";
 import { CheckpointManager } from "../../ocp/checkpoint-manager.js";
 import { readCheckpointMetadataSync } from "../../ocp/checkpoint-metadata.js";
-import { folderBytes, inspectManager } from "../../ocp/inspect.js";
+import { inspectManager } from "../../ocp/inspect.js";
+import { resolveLocation, storageFor, type Storage } from "../../ocp/storage/index.js";
 import { requireDir } from "../../ocp/items.js";
 import type { KeepReason } from "../../ocp/retention.js";
 
@@ -60,19 +60,20 @@ export const KEEP_REASON_LABELS: Record<KeepReason, string> = {
 export function managerOf(source: CheckpointManager | string): CheckpointManager {
   if (source instanceof CheckpointManager) return source;
   if (typeof source !== "string") throw new TypeError(`checkpointHistory expects a CheckpointManager or a folder path, got ${source === null ? "null" : typeof source}`);
-  requireDir(source, "checkpointHistory");
-  return inspectManager(source);
+  const location = resolveLocation(source);
+  requireDir(storageFor(location), location, "checkpointHistory");
+  return inspectManager(location);
 }
 
 export function readHistory(manager: CheckpointManager): CheckpointHistory {
   const rows = manager.stepSummaries().map((summary): HistoryRow => {
     const dir = manager.stepPath(summary.step);
-    const onDisk = !summary.inFlight && fs.existsSync(dir);
+    const stored = !summary.inFlight && manager.storage.kindSync(dir) !== undefined;
     return {
       step: summary.step,
       time: summary.time,
-      bytes: summary.bytesWritten ?? (onDisk ? folderBytesLenient(dir) : undefined),
-      saveSeconds: summary.totalSeconds ?? (onDisk ? orbaxSaveSeconds(dir) : undefined),
+      bytes: summary.bytesWritten ?? (stored ? folderBytesLenient(manager.storage, dir) : undefined),
+      saveSeconds: summary.totalSeconds ?? (stored ? orbaxSaveSeconds(manager.storage, dir) : undefined),
       metrics: summary.metrics ?? {},
       status: summary.inFlight ? "saving" : summary.keptBy.length > 0 ? "kept" : "deleted",
       best: summary.best,
@@ -87,18 +88,18 @@ export function readHistory(manager: CheckpointManager): CheckpointHistory {
   return { directory: manager.directory, metricNames, numericMetrics, bestStep: rows.find((r) => r.best)?.step, rows };
 }
 
-function folderBytesLenient(dir: string): number | undefined {
+function folderBytesLenient(storage: Storage, dir: string): number | undefined {
   try {
-    return folderBytes(dir);
+    return storage.sizeSync(dir);
   } catch {
     return undefined;
   }
 }
 
 /** Commit minus init time from Orbax's `_CHECKPOINT_METADATA`, when both are there. */
-function orbaxSaveSeconds(dir: string): number | undefined {
+function orbaxSaveSeconds(storage: Storage, dir: string): number | undefined {
   try {
-    const meta = readCheckpointMetadataSync(dir);
+    const meta = readCheckpointMetadataSync(storage, dir);
     if (meta?.initTime === undefined || meta.commitTime === undefined) return undefined;
     return (meta.commitTime - meta.initTime) / 1000;
   } catch {

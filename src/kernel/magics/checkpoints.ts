@@ -11,12 +11,12 @@
  * model with `nnx.evalShape` (no initial weights allocated) and merges.
  */
 import path from "node:path";
-import fs from "node:fs";
 import { performance } from "node:perf_hooks";
 import * as nnx from "../../nnx/index.js";
 import * as ocp from "../../ocp/index.js";
 import { Pytree } from "../../nnx/pytreelib.js";
-import { folderBytes, formatBytes } from "../../ocp/inspect.js";
+import { formatBytes } from "../../ocp/inspect.js";
+import { isObjectUrl, resolveLocation, storageFor } from "../../ocp/storage/index.js";
 import { flattenTree, pathName } from "../../ocp/tree.js";
 import type { ProgressEvent, RestoreReport } from "../../ocp/index.js";
 import type { ItemRestoreArgs, ItemSaveArgs, RestoreArgs, SaveArgs } from "../../ocp/args.js";
@@ -36,17 +36,21 @@ interface BestMetric {
   mode: "min" | "max";
 }
 
-const DIR_FLAG: FlagSpec = { name: "dir", value: { kind: "string" }, help: "checkpoint folder (default: the notebook's, see %checkpoint_dir)" };
+const DIR_FLAG: FlagSpec = { name: "dir", value: { kind: "string" }, help: "checkpoint folder or s3://bucket/prefix (default: the notebook's, see %checkpoint_dir)" };
 
 /** The checkpoint magics of one notebook, sharing its folder setting and managers; `folder` resolves a `--dir`. */
 export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder: (dirFlag: unknown) => string } {
-  let directory = path.resolve(cwd, DEFAULT_CHECKPOINT_DIR);
+  /** A folder relative to the notebook, or an `s3://bucket/prefix` URL as it is. */
+  const locate = (dir: string): string => (isObjectUrl(dir) ? resolveLocation(dir) : path.resolve(cwd, dir));
+  /** Nothing stored there yet (a bucket prefix exists once something is written under it). */
+  const missing = (dir: string): boolean => storageFor(dir).kindSync(dir) === undefined;
+  let directory = locate(DEFAULT_CHECKPOINT_DIR);
   let best: BestMetric | undefined;
   const managers = new Map<string, { manager: ocp.CheckpointManager; best: BestMetric | undefined }>();
   /** The bar of the save or restore in progress (one at a time: magics await theirs). */
   let progress: ByteProgress | null = null;
 
-  const folder = (dirFlag: unknown): string => (dirFlag === undefined ? directory : path.resolve(cwd, dirFlag as string));
+  const folder = (dirFlag: unknown): string => (dirFlag === undefined ? directory : locate(dirFlag as string));
   const managerFor = (dir: string): ocp.CheckpointManager => {
     const known = managers.get(dir);
     if (known && known.best === best) {
@@ -126,7 +130,7 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
       }
       const seconds = (performance.now() - began) / 1000;
       const stepDir = manager.stepPath(step);
-      const bytes = manager.stepSummary(step)?.bytesWritten ?? folderBytes(stepDir);
+      const bytes = manager.stepSummary(step)?.bytesWritten ?? manager.storage.sizeSync(stepDir);
       print(`Saved step ${step}: ${formatBytes(bytes)} in ${seconds.toFixed(2)} s (${formatRate(bytes / Math.max(seconds, 1e-9))}) to ${shownPath(stepDir, cwd)}`);
       return undefined;
     },
@@ -146,7 +150,7 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
     operands: { kind: "binding-or-expression" },
     async run({ flags, operands, form }) {
       const dir = folder(flags.dir);
-      if (!fs.existsSync(dir)) throw new UsageError(`%restore: there is no checkpoint folder ${dir}`);
+      if (missing(dir)) throw new UsageError(`%restore: there is no checkpoint folder ${dir}`);
       const manager = managerFor(dir);
       const step = chooseStep(manager, flags.step, dir);
       const options = { partial: flags.partial === true, strict: flags.strict === true };
@@ -183,7 +187,7 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
     operands: { kind: "none" },
     async run({ flags }) {
       const dir = folder(flags.dir);
-      if (!fs.existsSync(dir)) throw new UsageError(`%checkpoints: there is no checkpoint folder ${dir} yet (%save creates it)`);
+      if (missing(dir)) throw new UsageError(`%checkpoints: there is no checkpoint folder ${dir} yet (%save creates it)`);
       for (const bundle of checkpointHistory(managerFor(dir))) await display.bundle(bundle);
       return undefined;
     },
@@ -200,7 +204,7 @@ export function checkpointMagics(cwd: string): { magics: RuntimeMagic[]; folder:
     operands: { kind: "words", max: 1 },
     async run({ flags, operands }) {
       if (flags.mode !== undefined && flags.best === undefined) throw new UsageError("%checkpoint_dir: --mode needs --best METRIC");
-      if (operands[0] !== undefined) directory = path.resolve(cwd, operands[0] as string);
+      if (operands[0] !== undefined) directory = locate(operands[0] as string);
       if (flags.best !== undefined) best = { metric: flags.best as string, mode: (flags.mode as "min" | "max" | undefined) ?? "max" };
       print(`Checkpoints go to ${shownPath(directory, cwd)}${best ? `; --step best is the step with the ${best.mode === "min" ? "lowest" : "highest"} ${best.metric}` : ""}`);
       return undefined;

@@ -1,12 +1,12 @@
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { type Aggregate, parseAggregate } from "./aggregate.js";
-import { fileError } from "./file-errors.js";
-import { fileSource, type KeyValueSource, readFileIfPresent } from "./kvstore.js";
+import { fileSource, type KeyValueSource } from "./kvstore.js";
 import { openOcdbt } from "./ocdbt/reader.js";
 import { decodeTreeMetadata, type TreeMetadataEntry } from "./tree-metadata.js";
 import type { KeyType } from "./types.js";
 import { parseJsonObject } from "./zarr/json.js";
+import { fileStorage } from "../storage/file-storage.js";
+import { joinLocation } from "../storage/location.js";
+import type { Storage } from "../storage/storage.js";
 
 /** Orbax's value types for empty containers and None: nothing is stored for them. */
 const EMPTY_VALUE_TYPES = new Set(["None", "Dict", "List", "Tuple", "NamedTuple", "Unknown", "placeholder"]);
@@ -24,50 +24,27 @@ export interface OpenedItem {
   strings: Record<string, unknown> | undefined;
 }
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw fileError(path, e);
-  }
-}
+export async function openItem(dir: string, storage: Storage = fileStorage): Promise<OpenedItem> {
+  const kind = await storage.kind(dir);
+  if (kind === undefined) throw new Error(`${dir} is missing`);
+  if (kind === "file") throw new Error(`${dir} is a file where a checkpoint item folder was expected`);
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw fileError(path, e);
-  }
-}
-
-export async function openItem(dir: string): Promise<OpenedItem> {
-  let info;
-  try {
-    info = await stat(dir);
-  } catch (e) {
-    throw fileError(dir, e);
-  }
-  if (!info.isDirectory()) throw new Error(`${dir} is a file where a checkpoint item folder was expected`);
-
-  const metadataPath = join(dir, "_METADATA");
-  const metadataBytes = await readFileIfPresent(metadataPath);
+  const metadataPath = joinLocation(dir, "_METADATA");
+  const metadataBytes = await storage.read(metadataPath);
   const metadata = metadataBytes ? decodeTreeMetadata(metadataBytes, metadataPath) : undefined;
 
-  const useOcdbt = metadata?.useOcdbt ?? ((await exists(join(dir, "manifest.ocdbt"))) || (await exists(join(dir, "d"))));
-  const ocdbt = useOcdbt ? await openOcdbt(dir) : undefined;
-  const arrays = ocdbt ?? fileSource(dir);
+  const useOcdbt = metadata?.useOcdbt ?? ((await storage.kind(joinLocation(dir, "manifest.ocdbt"))) !== undefined || (await storage.kind(joinLocation(dir, "d"))) !== undefined);
+  const ocdbt = useOcdbt ? await openOcdbt(dir, storage) : undefined;
+  const arrays = ocdbt ?? fileSource(dir, storage);
 
-  const aggregatePath = join(dir, "checkpoint");
-  const aggregate = (await isFile(aggregatePath)) ? parseAggregate((await readFileIfPresent(aggregatePath))!, aggregatePath) : undefined;
+  const aggregatePath = joinLocation(dir, "checkpoint");
+  const aggregate = (await storage.kind(aggregatePath)) === "file" ? parseAggregate((await storage.read(aggregatePath))!, aggregatePath) : undefined;
 
-  const stringsPath = join(dir, "_strings.json");
-  const stringsBytes = await readFileIfPresent(stringsPath);
+  const stringsPath = joinLocation(dir, "_strings.json");
+  const stringsBytes = await storage.read(stringsPath);
   const strings = stringsBytes ? parseJsonObject(stringsBytes, stringsPath) : undefined;
 
-  const entries = (metadata?.entries ?? (await inferEntries(dir, ocdbt?.keys(), strings))).filter((e) => !EMPTY_VALUE_TYPES.has(e.valueType));
+  const entries = (metadata?.entries ?? (await inferEntries(dir, storage, ocdbt?.keys(), strings))).filter((e) => !EMPTY_VALUE_TYPES.has(e.valueType));
   if (!metadata && entries.length === 0 && !aggregate) {
     throw new Error(`${dir} holds no checkpoint: no _METADATA, no arrays, no aggregate "checkpoint" file`);
   }
@@ -88,7 +65,7 @@ export async function openItem(dir: string): Promise<OpenedItem> {
  * split at ".", all-digit keys taken as list positions (Orbax's names lose
  * the difference, so a dict key "0" reads back as index 0).
  */
-async function inferEntries(dir: string, ocdbtKeys: string[] | undefined, strings: Record<string, unknown> | undefined): Promise<TreeMetadataEntry[]> {
+async function inferEntries(dir: string, storage: Storage, ocdbtKeys: string[] | undefined, strings: Record<string, unknown> | undefined): Promise<TreeMetadataEntry[]> {
   const names = new Set<string>();
   const marker = /^(.*)\/(\.zarray|zarr\.json)$/;
   if (ocdbtKeys) {
@@ -97,8 +74,10 @@ async function inferEntries(dir: string, ocdbtKeys: string[] | undefined, string
       if (m) names.add(m[1]);
     }
   } else {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.isDirectory() && ((await isFile(join(dir, entry.name, ".zarray"))) || (await isFile(join(dir, entry.name, "zarr.json"))))) names.add(entry.name);
+    for (const entry of await storage.list(dir)) {
+      if (entry.kind !== "folder") continue;
+      const isArray = async (marker: string) => (await storage.kind(joinLocation(dir, entry.name, marker))) === "file";
+      if ((await isArray(".zarray")) || (await isArray("zarr.json"))) names.add(entry.name);
     }
   }
   const toEntry = (name: string, valueType: string): TreeMetadataEntry => {

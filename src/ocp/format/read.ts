@@ -3,6 +3,7 @@ import { elementCount, itemSize } from "./dtype.js";
 import { paramName } from "./leaf-path.js";
 import { type OpenedItem, openItem } from "./open-item.js";
 import type { TreeMetadataEntry } from "./tree-metadata.js";
+import type { Storage } from "../storage/storage.js";
 import type { LeafEntry, LeafMetadata, LeafValue, PyTreeMetadata, ReadOptions } from "./types.js";
 import { convertScalar } from "./scalar.js";
 import { openZarrArray, readZarrArray } from "./zarr/read-array.js";
@@ -19,8 +20,8 @@ function stringLeaf(item: OpenedItem, entry: TreeMetadataEntry): LeafValue {
   return { kind: "string", value };
 }
 
-export async function readPyTreeMetadata(dir: string): Promise<PyTreeMetadata> {
-  const item = await openItem(dir);
+export async function readPyTreeMetadata(dir: string, storage?: Storage): Promise<PyTreeMetadata> {
+  const item = await openItem(dir, storage);
   const versions = new Set<2 | 3>();
   const leaves = await mapWithLimit(item.entries, PARALLEL_READS, async (entry): Promise<LeafMetadata> => {
     const { path } = entry;
@@ -39,7 +40,7 @@ export async function readPyTreeMetadata(dir: string): Promise<PyTreeMetadata> {
 }
 
 export async function readPyTree(dir: string, options: ReadOptions = {}): Promise<LeafEntry[]> {
-  const item = await openItem(dir);
+  const item = await openItem(dir, options.storage);
   const selected = item.entries.filter((e) => !options.select || options.select(e.path));
   // Progress counts stored bytes, so every array's metadata is read first to know the total.
   const plans = await mapWithLimit(selected, PARALLEL_READS, async (entry) => {

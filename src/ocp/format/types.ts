@@ -1,4 +1,6 @@
 /** The data model of the format layer: flat lists of host arrays keyed by tree paths. */
+import type { Storage } from "../storage/storage.js";
+
 export type StoredDType =
   | "bool" | "int8" | "uint8" | "int16" | "uint16" | "int32" | "uint32" | "int64" | "uint64"
   | "float16" | "bfloat16" | "float32" | "float64";
@@ -75,6 +77,8 @@ export interface WriteOptions {
   flush?: boolean;
   /** JSON-able value stored as `_METADATA`'s custom_metadata (Orbax's PyTreeSave custom_metadata); null when absent. */
   customMetadata?: unknown;
+  /** Where `dir` is (default: the local file system). */
+  storage?: Storage;
 }
 
 export type LeafMetadata = { path: LeafPath } & (
@@ -95,4 +99,6 @@ export interface ReadOptions {
   select?: (path: LeafPath) => boolean;
   /** Called as leaves are decoded; counts stored (uncompressed) bytes of the selected leaves. */
   onProgress?(done: number, total: number): void;
+  /** Where `dir` is (default: the local file system). */
+  storage?: Storage;
 }

@@ -1,7 +1,5 @@
-import { join } from "node:path";
 import { chooseChunkShape, chunkBytes, chunkCount, chunkKey } from "./chunking.js";
 import { mapWithLimit, oneAtATime } from "./concurrency.js";
-import { mkdirNamed, writeFileNamed } from "./file-errors.js";
 import { elementCount, isStoredDType, itemSize } from "./dtype.js";
 import { paramName, validateLeafPath } from "./leaf-path.js";
 import { OWN_FILE_BYTES, writeOcdbt, type OcdbtValue } from "./ocdbt/writer.js";
@@ -10,6 +8,8 @@ import { scalarToArray } from "./scalar.js";
 import { encodeTreeMetadata, type ValueType } from "./tree-metadata.js";
 import type { HeldBytes, HostArray, LeafPath, LeafToWrite, StoredDType, WriteOptions } from "./types.js";
 import { zarrayJson } from "./zarr/v2.js";
+import { fileStorage } from "../storage/file-storage.js";
+import { joinLocation as join } from "../storage/location.js";
 import { reusingZstdCompressor, zstdChunkBytes } from "./zstd.js";
 
 /** Orbax caps a chunk at its OCDBT target data file size (2 GiB); larger arrays are chunked along the first axis. */
@@ -116,7 +116,8 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
     }
   }
 
-  await mkdirNamed(dir);
+  const storage = options.storage ?? fileStorage;
+  await storage.makeFolder(dir);
   const total = arrays.reduce((a, x) => a + elementCount(x.shape) * itemSize(x.dtype), 0);
   let done = 0;
   const progress = (n: number) => {
@@ -136,13 +137,13 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
   };
   let bytesWritten = 0;
   const put = async (path: string, data: Uint8Array | string, flush = false) => {
-    await writeFileNamed(path, data, flush);
+    await storage.write(path, data, flush);
     bytesWritten += typeof data === "string" ? Buffer.byteLength(data) : data.length;
   };
 
   if (options.layout === "zarr2") {
     await mapWithLimit(arrays, PARALLEL_FILES, async (a) => {
-      await mkdirNamed(join(dir, a.name));
+      await storage.makeFolder(join(dir, a.name));
       await put(join(dir, a.name, ".zarray"), zarrayJson(a.dtype, a.shape, a.chunkShape, options.compression));
       const array = await a.load();
       await mapWithLimit(chunkIndices(a), PARALLEL_CHUNKS, async (i) => {
@@ -186,7 +187,7 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
       chunk.release();
       chunkWritten(chunk.array);
     };
-    bytesWritten += await writeOcdbt(dir, values, { onValueWritten, flush: options.flush });
+    bytesWritten += await writeOcdbt(dir, values, { onValueWritten, flush: options.flush, storage });
   }
 
   const jaxArrays = arrays.filter((a) => a.valueType === "jax.Array");
@@ -195,7 +196,7 @@ async function writeLeaves(dir: string, leaves: LeafToWrite[], options: WriteOpt
   const arrayMetadatas = {
     array_metadatas: jaxArrays.map((a) => ({ array_metadata: { param_name: a.name, write_shape: a.shape, chunk_shape: a.chunkShape, ext_metadata: null } })),
   };
-  await mkdirNamed(join(dir, "array_metadatas"));
+  await storage.makeFolder(join(dir, "array_metadatas"));
   await Promise.all([
     put(join(dir, "_METADATA"), encodeTreeMetadata(metadataLeaves, { useOcdbt: options.layout === "ocdbt", customMetadata: options.customMetadata })),
     put(join(dir, "_sharding"), JSON.stringify(sharding)),

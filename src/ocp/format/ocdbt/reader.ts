@@ -1,5 +1,7 @@
-import { join } from "node:path";
-import { type KeyValueSource, readFileIfPresent, readFileRange } from "../kvstore.js";
+import type { KeyValueSource } from "../kvstore.js";
+import { fileStorage } from "../../storage/file-storage.js";
+import { joinLocation } from "../../storage/location.js";
+import type { Storage } from "../../storage/storage.js";
 import { type DataFileRef } from "./data-file-table.js";
 import { decodeBtreeNode, type StoredValue } from "./btree.js";
 import { decodeManifest } from "./manifest.js";
@@ -18,9 +20,9 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /** The newest version of an OCDBT database in `dir`, read whole into a key index (values stay on disk until asked for). */
-export async function openOcdbt(dir: string): Promise<KeyValueSource & { keys(): string[] }> {
-  const manifestPath = join(dir, "manifest.ocdbt");
-  const manifestBytes = await readFileIfPresent(manifestPath);
+export async function openOcdbt(dir: string, storage: Storage = fileStorage): Promise<KeyValueSource & { keys(): string[] }> {
+  const manifestPath = joinLocation(dir, "manifest.ocdbt");
+  const manifestBytes = await storage.read(manifestPath);
   if (!manifestBytes) throw new Error(`${manifestPath} is missing: the OCDBT database in ${dir} cannot be opened without its manifest`);
   const manifest = await decodeManifest(manifestBytes, manifestPath);
 
@@ -29,12 +31,12 @@ export async function openOcdbt(dir: string): Promise<KeyValueSource & { keys():
     if (relative.startsWith("/") || relative.split("/").includes("..")) {
       throw new Error(`${manifestPath}: data file path ${JSON.stringify(relative)} leaves the database folder`);
     }
-    return { path: join(dir, relative), transitive: transitive + file.basePath };
+    return { path: joinLocation(dir, relative), transitive: transitive + file.basePath };
   }
 
   async function readRange(path: string, offset: number, length: number, purpose: string, scratch?: Uint8Array): Promise<Uint8Array> {
     try {
-      return await readFileRange(path, offset, length, scratch);
+      return await storage.readRange(path, offset, length, scratch);
     } catch (e) {
       throw new Error(`${(e as Error).message} (OCDBT ${purpose} in ${dir})`, { cause: e });
     }
@@ -82,7 +84,7 @@ export async function openOcdbt(dir: string): Promise<KeyValueSource & { keys():
 
   return {
     keys: () => [...index.keys()],
-    describe: (key) => `${join(dir, key)} (entry ${JSON.stringify(key)} of the OCDBT database in ${dir})`,
+    describe: (key) => `${joinLocation(dir, key)} (entry ${JSON.stringify(key)} of the OCDBT database in ${dir})`,
     async get(key, scratch) {
       const found = index.get(key);
       if (!found) return undefined;

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { type FileHandle, open } from "node:fs/promises";
-import { join } from "node:path";
 import { mapWithLimit } from "../concurrency.js";
-import { mkdirNamed, writeError, writeFileNamed } from "../file-errors.js";
+import { fileStorage } from "../../storage/file-storage.js";
+import { joinLocation } from "../../storage/location.js";
+import type { AppendableFile, Storage } from "../../storage/storage.js";
 import { buildBtree, type EntryToWrite } from "./btree-build.js";
 import { encodeManifest } from "./manifest.js";
 
@@ -38,8 +38,6 @@ type ValueInHand = { key: string; bytes: Uint8Array };
 /** A data file: values in hand packed together, or one sequence of produced values. */
 type DataFile = { path: string; values: ValueInHand[] } | { path: string; produced: ProducedValue[] };
 
-/** A sequence's data file is flushed in the background each time this much more has been written to it. */
-const FLUSH_EVERY_BYTES = 16 * 2 ** 20;
 /** Values of a sequence produced ahead of the one being written: enough to keep the cores compressing while the disk writes. */
 const PRODUCED_AHEAD = 2;
 
@@ -75,74 +73,16 @@ function planDataFiles(values: OcdbtValue[]): DataFile[] {
   return files;
 }
 
-/** A data file written front to back; opened on the first append, so a file whose values all went inline is never made. */
-function dataFileWriter(path: string) {
-  let handle: FileHandle | undefined;
-  let position = 0;
-  let flushedTo = 0;
-  let flushing: Promise<void> | undefined;
-  let flushError: unknown;
-  return {
-    /**
-     * Starts flushing what is written so far once FLUSH_EVERY_BYTES more are
-     * written, without waiting for it: the disk then works while the next
-     * values are produced, instead of all at once at close (which reports
-     * any failure).
-     */
-    flushInBackground(): void {
-      if (!handle || flushing || flushError !== undefined || position - flushedTo < FLUSH_EVERY_BYTES) return;
-      const upTo = position;
-      flushing = handle
-        .datasync()
-        .then(
-          () => void (flushedTo = upTo),
-          (e) => void (flushError = e),
-        )
-        .finally(() => (flushing = undefined));
-    },
-    /** Appends `bytes` and returns the offset they start at. */
-    async append(bytes: Uint8Array): Promise<number> {
-      try {
-        handle ??= await open(path, "w");
-        let done = 0;
-        while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
-      } catch (e) {
-        throw writeError(path, e);
-      }
-      const offset = position;
-      position += bytes.length;
-      return offset;
-    },
-    /** Flushes the file to disk (with `flush`) and closes it; closes it in any case. */
-    async close(flush: boolean): Promise<void> {
-      const h = handle;
-      handle = undefined;
-      if (!h) return;
-      try {
-        await flushing;
-        if (flush && flushError !== undefined) throw flushError;
-        if (flush) await h.sync();
-      } catch (e) {
-        throw writeError(path, e);
-      } finally {
-        await h.close();
-      }
-    },
-  };
-}
-
-/** Writes the parts back to back without first copying them into one buffer; with `flush`, to the disk. */
-async function writeParts(path: string, parts: Uint8Array[], flush: boolean): Promise<void> {
-  const file = dataFileWriter(path);
-  let failed = false;
+/** Writes the parts back to back without first copying them into one buffer; with `flush`, durably. */
+async function writeParts(storage: Storage, path: string, parts: Uint8Array[], flush: boolean): Promise<void> {
+  const file = storage.appendable(path);
   try {
     for (const part of parts) await file.append(part);
   } catch (e) {
-    failed = true;
+    await file.abandon();
     throw e;
-  } finally {
-    await file.close(flush && !failed);
   }
+  await file.finish(flush);
 }
 
 /**
@@ -153,9 +93,9 @@ async function writeParts(path: string, parts: Uint8Array[], flush: boolean): Pr
  * value is made when its data file is written and goes inline instead if it
  * turns out small. Returns the bytes written.
  */
-export async function writeOcdbt(dir: string, values: OcdbtValue[], options: { onValueWritten?: (key: string) => void; flush?: boolean } = {}): Promise<number> {
-  const { onValueWritten, flush = false } = options;
-  await mkdirNamed(join(dir, "d"));
+export async function writeOcdbt(dir: string, values: OcdbtValue[], options: { onValueWritten?: (key: string) => void; flush?: boolean; storage?: Storage } = {}): Promise<number> {
+  const { onValueWritten, flush = false, storage = fileStorage } = options;
+  await storage.makeFolder(joinLocation(dir, "d"));
   const sorted = values.map((v) => ({ value: v, keyBytes: utf8.encode(v.key) })).sort((a, b) => compareBytes(a.keyBytes, b.keyBytes));
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].value.key === sorted[i - 1].value.key) throw new Error(`OCDBT write to ${dir}: key ${JSON.stringify(sorted[i].value.key)} given twice`);
@@ -173,13 +113,13 @@ export async function writeOcdbt(dir: string, values: OcdbtValue[], options: { o
   };
   await mapWithLimit(dataFiles, PARALLEL_FILES, async (f, fileIndex) => {
     if ("produced" in f) {
-      await writeSequence(join(dir, f.path), f.produced, flush, (v, bytes, offset) => {
+      await writeSequence(storage.appendable(joinLocation(dir, f.path)), f.produced, flush, (v, bytes, offset) => {
         if (offset === undefined) inline.set(v.key, bytes);
         else stored(v.key, fileIndex, offset, bytes.length);
       });
       return;
     }
-    await writeParts(join(dir, f.path), f.values.map((v) => v.bytes), flush);
+    await writeParts(storage, joinLocation(dir, f.path), f.values.map((v) => v.bytes), flush);
     let offset = 0;
     for (const v of f.values) {
       stored(v.key, fileIndex, offset, v.bytes.length);
@@ -193,7 +133,7 @@ export async function writeOcdbt(dir: string, values: OcdbtValue[], options: { o
   });
   const nodePath = newDataFileName();
   const tree = await buildBtree(entries, dataFiles.map((f) => f.path), nodePath);
-  await writeParts(join(dir, nodePath), tree.nodes, flush);
+  await writeParts(storage, joinLocation(dir, nodePath), tree.nodes, flush);
   const treeBytes = tree.nodes.reduce((a, n) => a + n.length, 0);
   const manifest = await encodeManifest({
     uuid: randomBytes(16),
@@ -202,7 +142,7 @@ export async function writeOcdbt(dir: string, values: OcdbtValue[], options: { o
     root: { ...tree.root, path: nodePath, numKeys: entries.length, numTreeBytes: treeBytes, numIndirectValueBytes: indirectBytes },
     commitTimeNs: BigInt(Date.now()) * 1_000_000n,
   });
-  await writeFileNamed(join(dir, "manifest.ocdbt"), manifest);
+  await storage.write(joinLocation(dir, "manifest.ocdbt"), manifest);
   for (const key of inline.keys()) onValueWritten?.(key);
   return written + treeBytes + manifest.length;
 }
@@ -214,8 +154,7 @@ export async function writeOcdbt(dir: string, values: OcdbtValue[], options: { o
  * the values still being produced (they may read memory the caller frees
  * once this returns).
  */
-async function writeSequence(path: string, values: ProducedValue[], flush: boolean, done: (v: ProducedValue, bytes: Uint8Array, offset?: number) => void): Promise<void> {
-  const file = dataFileWriter(path);
+async function writeSequence(file: AppendableFile, values: ProducedValue[], flush: boolean, done: (v: ProducedValue, bytes: Uint8Array, offset?: number) => void): Promise<void> {
   const started: Promise<Uint8Array>[] = [];
   const start = (k: number) => {
     if (k >= values.length || started[k] !== undefined) return;
@@ -223,7 +162,6 @@ async function writeSequence(path: string, values: ProducedValue[], flush: boole
     // A value made ahead may fail before its turn: that is reported when its turn comes, not as an unhandled rejection.
     started[k].catch(() => undefined);
   };
-  let failed = false;
   try {
     for (let k = 0; k < values.length; k++) {
       for (let ahead = 0; ahead <= PRODUCED_AHEAD; ahead++) start(k + ahead);
@@ -235,10 +173,9 @@ async function writeSequence(path: string, values: ProducedValue[], flush: boole
       }
     }
   } catch (e) {
-    failed = true;
-    throw e;
-  } finally {
     await Promise.allSettled(started);
-    await file.close(flush && !failed);
+    await file.abandon();
+    throw e;
   }
+  await file.finish(flush);
 }
