@@ -26,7 +26,7 @@ class TwoLayerMLP(nnx.Module):
 
 
 def as_json(value):
-    if isinstance(value, (jax.Array, np.ndarray)):
+    if isinstance(value, (jax.Array, np.ndarray, np.generic)):
         arr = np.asarray(value)
         return {"dtype": str(arr.dtype), "shape": list(arr.shape), "values": arr.astype(np.float64).ravel().tolist()}
     if isinstance(value, (int, float, str)):

@@ -36,6 +36,8 @@ from orbax.checkpoint import options as ocp_options
 from orbax.checkpoint._src.path import gcs_utils
 from orbax.checkpoint._src.serialization import tensorstore_utils as ts_utils
 
+from ocp_interop import as_json, flat  # the same JSON shapes as the folder interop script
+
 
 def _patch_orbax_for_s3(endpoint):
     """Points Orbax's s3:// paths at the server: epath/s3fs for files, TensorStore's s3 driver for arrays."""
@@ -85,23 +87,6 @@ def _manager(url, **options):
             **options,
         ),
     )
-
-
-def as_json(value):
-    if isinstance(value, (jax.Array, np.ndarray, np.generic)):
-        arr = np.asarray(value)
-        return {"dtype": str(arr.dtype), "shape": list(arr.shape), "values": arr.astype(np.float64).ravel().tolist()}
-    if isinstance(value, (int, float, str)):
-        return value
-    raise TypeError(type(value))
-
-
-def flat(tree):
-    out = {}
-    for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
-        key = ".".join(str(getattr(k, "key", getattr(k, "idx", getattr(k, "name", k)))) for k in path)
-        out[key] = as_json(leaf)
-    return out
 
 
 def tree_at(step):
