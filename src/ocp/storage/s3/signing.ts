@@ -30,6 +30,8 @@ export interface RequestToSign {
   path: string;
   query: Record<string, string>;
   headers: Record<string, string>;
+  /** The body's SHA-256 in hex; by default the body is sent unsigned. */
+  payloadHash?: string;
 }
 
 export function signer(credentials: S3Credentials, region: string) {
@@ -46,12 +48,13 @@ export function signer(credentials: S3Credentials, region: string) {
   return (request: RequestToSign, now = new Date()): Record<string, string> => {
     const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
     const date = amzDate.slice(0, 8);
-    const headers: Record<string, string> = { ...request.headers, host: request.host, "x-amz-date": amzDate, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" };
+    const payloadHash = request.payloadHash ?? "UNSIGNED-PAYLOAD";
+    const headers: Record<string, string> = { ...request.headers, host: request.host, "x-amz-date": amzDate, "x-amz-content-sha256": payloadHash };
     if (credentials.sessionToken !== undefined) headers["x-amz-security-token"] = credentials.sessionToken;
     const names = Object.keys(headers).map((n) => n.toLowerCase()).sort();
     const lower = Object.fromEntries(Object.entries(headers).map(([n, v]) => [n.toLowerCase(), String(v).trim().replace(/\s+/g, " ")]));
     const signedHeaders = names.join(";");
-    const canonical = [request.method, request.path, canonicalQuery(request.query), names.map((n) => `${n}:${lower[n]}\n`).join(""), signedHeaders, "UNSIGNED-PAYLOAD"].join("\n");
+    const canonical = [request.method, request.path, canonicalQuery(request.query), names.map((n) => `${n}:${lower[n]}\n`).join(""), signedHeaders, payloadHash].join("\n");
     const scope = `${date}/${region}/s3/aws4_request`;
     const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonical)].join("\n");
     const signature = createHmac("sha256", signingKey(date)).update(stringToSign).digest("hex");
