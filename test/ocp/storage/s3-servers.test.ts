@@ -6,6 +6,7 @@
  * told to and passing the rest through unchanged.
  */
 import assert from "node:assert/strict";
+import { Worker } from "node:worker_threads";
 import { FaultProxy } from "../../helpers/fault-proxy.js";
 import { createBucket, s3Request, s3ServerKinds, startS3Server, type S3TestServer } from "../../helpers/s3-servers.js";
 
@@ -64,15 +65,15 @@ for (const kind of s3ServerKinds()) {
         const body = "0123456789".repeat(1000);
         assert.equal((await s3Request(viaProxy, "PUT", "/bucket/proxied", { body })).status, 200);
 
-        proxy.failNext(1, { kind: "status", status: 503 }, ({ method }) => method === "GET");
+        await proxy.failNext(1, { kind: "status", status: 503 }, { method: "GET" });
         const throttled = await s3Request(viaProxy, "GET", "/bucket/proxied");
         assert.equal(throttled.status, 503);
         assert.match(await throttled.text(), /<Code>SlowDown<\/Code>/);
 
-        proxy.failNext(1, { kind: "reset" });
+        await proxy.failNext(1, { kind: "reset" });
         await assert.rejects(s3Request(viaProxy, "GET", "/bucket/proxied"));
 
-        proxy.truncateNext(({ url }) => url === "/bucket/proxied", 100);
+        await proxy.truncateNext({ method: "GET", urlIncludes: "/bucket/proxied" }, 100);
         const truncated = await s3Request(viaProxy, "GET", "/bucket/proxied");
         assert.equal(truncated.headers.get("content-length"), String(body.length));
         await assert.rejects(truncated.text());
@@ -80,7 +81,7 @@ for (const kind of s3ServerKinds()) {
         const clean = await s3Request(viaProxy, "GET", "/bucket/proxied");
         assert.equal(await clean.text(), body);
         assert.deepEqual(
-          proxy.requests.map(({ method, status, injected }) => [method, status, injected]),
+          (await proxy.requests()).map(({ method, status, injected }) => [method, status, injected]),
           [
             ["PUT", 200, null],
             ["GET", 503, "status"],
@@ -89,6 +90,29 @@ for (const kind of s3ServerKinds()) {
             ["GET", 200, null],
           ],
         );
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it("behind the fault proxy: answers while the main thread is blocked in Atomics.wait, as during a synchronous S3 call", async function () {
+      const proxy = await FaultProxy.start(server.endpoint);
+      try {
+        const signal = new Int32Array(new SharedArrayBuffer(8));
+        const client = new Worker(
+          `const { workerData: { endpoint, signal } } = require("node:worker_threads");
+           fetch(endpoint + "/bucket/blocked").then((r) => r.status, () => -1).then((status) => {
+             Atomics.store(signal, 1, status); Atomics.store(signal, 0, 1); Atomics.notify(signal, 0);
+           });`,
+          { eval: true, workerData: { endpoint: proxy.endpoint, signal } },
+        );
+        try {
+          assert.equal(Atomics.wait(signal, 0, 0, 20_000), "ok", "the request through the proxy was answered while this thread was blocked");
+          assert.ok(Atomics.load(signal, 1) >= 400, `an unsigned GET gets an S3 refusal (got ${Atomics.load(signal, 1)})`);
+        } finally {
+          await client.terminate();
+        }
+        assert.deepEqual((await proxy.requests()).map(({ method, url }) => [method, url]), [["GET", "/bucket/blocked"]]);
       } finally {
         await proxy.close();
       }
