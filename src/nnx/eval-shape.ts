@@ -14,6 +14,16 @@ import { withShapesOnly } from "./shapes-only.js";
 import { fromFlatState, type FlatState } from "./statelib.js";
 import { Variable } from "./variablelib.js";
 
+/**
+ * Build a model without allocating its arrays (Flax's `nnx.eval_shape`): the result of
+ * `factory()` with every array replaced by a ShapeDtypeStruct (shape and dtype only).
+ * Useful as a template to restore a checkpoint into, or to inspect parameter shapes.
+ * The factory must return a graph node (a Module, Rngs, or an array / object of Variables) or an array.
+ *
+ * @example
+ * const abstract = nnx.evalShape(() => new nnx.Linear(3, 4, { rngs: new nnx.Rngs(0) }));
+ * abstract.kernel.shape; // [3, 4], no memory allocated
+ */
 export function evalShape<T>(factory: () => T): T {
   // The leaves are read inside the trace: after it, its tracers are released.
   let made: { result: unknown; graphdef?: GraphDef; flat?: FlatState; raws?: unknown[] } | undefined;

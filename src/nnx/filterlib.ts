@@ -7,6 +7,7 @@ import type { TreePath } from "../runtime/pytree.js";
 import { formatPaths } from "./paths.js";
 import { Variable, isVariableClass, type VariableClass } from "./variablelib.js";
 
+/** A filter as a function of a leaf's path and value (a Variable or a raw array). */
 export type Predicate = (path: TreePath, value: unknown) => boolean;
 
 /** Matches every leaf; in a list of filters it may only come last (Python's `...`). */
@@ -14,6 +15,11 @@ export const Everything: unique symbol = Symbol.for("tsnnx.nnx.Everything");
 /** Matches nothing. */
 export const Nothing: unique symbol = Symbol.for("tsnnx.nnx.Nothing");
 
+/**
+ * What selects state leaves (Flax's filters): a Variable class (`nnx.Param`, subclasses included),
+ * a string (a Variable's `metadata.tag` or class name), a predicate `(path, value) => boolean`,
+ * `true` / `false`, `nnx.Everything` or `nnx.Nothing`; combine them with `nnx.Any`, `nnx.All`, `nnx.Not`.
+ */
 export type Filter = VariableClass | string | Predicate | boolean | typeof Everything | typeof Nothing;
 
 /** A predicate that knows how to describe itself in error messages. */
@@ -43,16 +49,34 @@ export function PathContains(key: string | number): Predicate {
   return named(`PathContains(${JSON.stringify(key)})`, (path) => path.some((part) => part === key));
 }
 
+/**
+ * A filter matching leaves that match any of `filters` (Flax's `nnx.Any`).
+ *
+ * @example
+ * const state = nnx.state(model, nnx.Any(nnx.Param, nnx.BatchStat));
+ */
 export function Any(...filters: Filter[]): Predicate {
   const predicates = filters.map(toPredicate);
   return named(`Any(${filters.map(describeFilter).join(", ")})`, (path, value) => predicates.some((p) => p(path, value)));
 }
 
+/**
+ * A filter matching leaves that match every one of `filters` (Flax's `nnx.All`).
+ *
+ * @example
+ * const kernels = nnx.state(model, nnx.All(nnx.Param, nnx.PathContains("kernel")));
+ */
 export function All(...filters: Filter[]): Predicate {
   const predicates = filters.map(toPredicate);
   return named(`All(${filters.map(describeFilter).join(", ")})`, (path, value) => predicates.every((p) => p(path, value)));
 }
 
+/**
+ * A filter matching leaves that `filter` does not match (Flax's `nnx.Not`).
+ *
+ * @example
+ * const [graphdef, params, rest] = nnx.split(model, nnx.Param, nnx.Not(nnx.Param));
+ */
 export function Not(filter: Filter): Predicate {
   const predicate = toPredicate(filter);
   return named(`Not(${describeFilter(filter)})`, (path, value) => !predicate(path, value));

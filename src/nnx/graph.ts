@@ -231,7 +231,9 @@ type SplitResult = [GraphDef, State, ...State[]];
  * the first filter it matches; a leaf no filter matches is an error).
  */
 export function split(node: unknown): [GraphDef, State];
+/** `[graphdef, state]` of the leaves matching `filter`; a leaf it does not match is an error (end with `nnx.Everything` to catch the rest). */
 export function split(node: unknown, filter: Filter): [GraphDef, State];
+/** `[graphdef, ...states]`, one State per filter; each leaf goes to the first filter it matches, and a leaf no filter matches is an error. */
 export function split(node: unknown, first: Filter, second: Filter, ...rest: Filter[]): [GraphDef, State, State, ...State[]];
 export function split(node: unknown, ...filters: Filter[]): SplitResult {
   const { graphdef, leaves } = flattenGraph(node);
@@ -242,7 +244,9 @@ export function split(node: unknown, ...filters: Filter[]): SplitResult {
 
 /** The node's state, or with filters the matching leaves (several filters: one State each; leftovers dropped). */
 export function state(node: unknown): State;
+/** The node's leaves that match `filter` (Flax's `nnx.state(node, filter)`), e.g. `nnx.state(model, nnx.Param)`. */
 export function state(node: unknown, filter: Filter): State;
+/** One State per filter; each leaf goes to the first filter it matches, leaves no filter matches are left out. */
 export function state(node: unknown, first: Filter, second: Filter, ...rest: Filter[]): State[];
 export function state(node: unknown, ...filters: Filter[]): State | State[] {
   const { leaves } = flattenGraph(node);
@@ -251,6 +255,14 @@ export function state(node: unknown, ...filters: Filter[]): State | State[] {
   return groups.length === 1 ? groups[0]! : groups;
 }
 
+/**
+ * The static part of a node: its structure, classes and static attributes, without the state
+ * (Flax's `nnx.graphdef`); the same graphdef `nnx.split` returns.
+ *
+ * @example
+ * const def = nnx.graphdef(model);
+ * const copy = nnx.merge(def, nnx.state(model));
+ */
 export function graphdef(node: unknown): GraphDef {
   return flattenGraph(node).graphdef;
 }

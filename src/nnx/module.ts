@@ -7,11 +7,36 @@ import type { TreePath } from "../runtime/pytree.js";
 import { iterGraph } from "./graph.js";
 import { Pytree } from "./pytreelib.js";
 
+/** Options of `Module.setAttributes`. */
 export interface SetAttributesOptions {
   /** Raise when some attribute exists on no module (default true). */
   raiseIfNotFound?: boolean;
 }
 
+/**
+ * Base class of layers and models (Flax's `nnx.Module`).
+ *
+ * Subclass it: assign Variables (`nnx.Param`, ...) and submodules as attributes in
+ * the constructor, and write the forward pass as a method (by convention `call`).
+ * A module is a graph node, so `nnx.state`, `nnx.split`, `nnx.grad`, `nnx.jit` and
+ * `nnx.Optimizer` find its Variables by attribute path. `train()` / `eval()` switch
+ * Dropout and BatchNorm throughout the model.
+ *
+ * @example
+ * class MLP extends nnx.Module {
+ *   linear1: nnx.Linear;
+ *   linear2: nnx.Linear;
+ *   constructor(din: number, dout: number, rngs: nnx.Rngs) {
+ *     super();
+ *     this.linear1 = new nnx.Linear(din, 16, { rngs });
+ *     this.linear2 = new nnx.Linear(16, dout, { rngs });
+ *   }
+ *   call(x: jax.Array): jax.Array {
+ *     return this.linear2.call(jax.nn.relu(this.linear1.call(x)));
+ *   }
+ * }
+ * const model = new MLP(2, 1, new nnx.Rngs(0));
+ */
 export class Module extends Pytree {
   /** This module and every submodule (each once), with their paths, parents first. */
   iterModules(): Generator<[TreePath, Module]> {

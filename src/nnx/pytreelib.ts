@@ -9,12 +9,20 @@ import { reprNode } from "./repr.js";
 /** How `merge` makes an instance without running its constructor. */
 export const createEmpty: unique symbol = Symbol.for("tsnnx.nnx.createEmpty");
 
+/**
+ * Base class of every graph node (Flax's `nnx.Pytree`): Module, Rngs, RngStream and Optimizer extend it.
+ *
+ * A node's own enumerable attributes that hold Variables, jax-js arrays, other
+ * nodes, or JS arrays / plain objects of those are its state; every other
+ * attribute is static and is kept in the graphdef. Subclass `nnx.Module` for layers.
+ */
 export class Pytree {
   /** An instance whose attributes `merge` fills in; classes that are not plain objects override it. */
   static [createEmpty](this: abstract new (...args: never[]) => Pytree): Pytree {
     return Object.create(this.prototype) as Pytree;
   }
 
+  /** A readable summary of the node: its class, attributes and Variables. */
   toString(): string {
     return reprNode(this);
   }

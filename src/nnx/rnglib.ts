@@ -36,11 +36,29 @@ export interface RngStream {
   (): jax.Array;
 }
 
+/**
+ * One random stream (Flax's `nnx.RngStream`): a base key (`RngKey`) and a counter (`RngCount`).
+ *
+ * Calling the stream returns its next key, fold_in(key, count), and increments the
+ * count; `fork()` makes a new stream from the next key. Usually reached through an
+ * Rngs: `rngs.params`, `rngs.dropout`, `rngs.stream("noise")`.
+ *
+ * @example
+ * const stream = new nnx.Rngs({ dropout: 1 }).dropout;
+ * const k1 = stream();
+ * const k2 = stream(); // a different key
+ */
 export class RngStream extends Pytree {
   declare key: RngKey;
   declare count: RngCount;
   declare tag: string;
 
+  /**
+   * A stream from an integer seed or a uint32[2] key, with count 0.
+   *
+   * @param seed - an integer seed or a raw uint32[2] key.
+   * @param tag - the stream's name (recorded as the `tag` of its Variables).
+   */
   constructor(seed: RngSeed, tag: string) {
     super();
     const stream = RngStream[createEmpty]() as RngStream;
@@ -79,6 +97,19 @@ function nextKey(stream: RngStream): jax.Array {
 /** Names a stream may not take: they would hide Rngs's own members. */
 const reserved = new Set(["stream", "streams", "constructor", "toString"]);
 
+/**
+ * A set of named random streams (Flax's `nnx.Rngs`); layers draw their keys from it.
+ *
+ * `new nnx.Rngs(0)` holds one `default` stream; `new nnx.Rngs({ params: 0, dropout: 1 })`
+ * one per name. A stream it lacks (`rngs.dropout`, `rngs.stream("dropout")`)
+ * falls back to `default`. Each call of a stream returns a new key and advances it;
+ * the streams' keys and counts are Variables, so they are in the state and in checkpoints.
+ *
+ * @example
+ * const rngs = new nnx.Rngs(0);
+ * const layer = new nnx.Linear(3, 4, { rngs }); // draws from rngs.params
+ * const key = rngs.params(); // a fresh uint32[2] key
+ */
 export class Rngs extends Pytree {
   /**
    * `new Rngs(0)`: a `default` stream. `new Rngs({ params: 0, dropout: 1 })`:
@@ -107,14 +138,17 @@ export class Rngs extends Pytree {
   }
 
   // The usual stream names, typed; a stream of that name is an own property that shadows these.
+  /** The `params` stream (parameter initialization), else `default`. */
   get params(): RngStream {
     return this.stream("params");
   }
 
+  /** The `dropout` stream (dropout masks), else `default`. */
   get dropout(): RngStream {
     return this.stream("dropout");
   }
 
+  /** The `default` stream, used for any name the Rngs has no stream of. */
   get default(): RngStream {
     return this.stream("default");
   }

@@ -14,12 +14,24 @@ import { Variable } from "./variablelib.js";
 
 /** What a State holds at a leaf: normally a Variable; raw arrays for array attributes. */
 export type StateLeaf = unknown;
+/** A State's leaves as `[path, leaf]` pairs in key order, as `state.flatState()` gives them. */
 export type FlatState = FlatEntry<StateLeaf>[];
 /** A nested plain object of raw values, as `toPureDict` gives and `replaceByPureDict` takes. */
 export interface PureDict {
   [key: string]: unknown;
 }
 
+/**
+ * A module's state (Flax's `nnx.State`): a nested mapping from path parts to leaves,
+ * as `nnx.state` and `nnx.split` return it. Keys are attribute names (strings) and list
+ * positions (integers); leaves are Variables (or raw arrays for array attributes).
+ * A State is a tree: `nnx.grad` returns one, and optax transformations take one.
+ *
+ * @example
+ * const params = nnx.state(model, nnx.Param);
+ * const kernel = params.at("linear1", "kernel"); // the Param
+ * const flat = params.flatState(); // [[["linear1", "bias"], Param], ...]
+ */
 export class State implements PytreeNode<State> {
   private readonly mapping: Map<TreeKey, State | StateLeaf>;
 
@@ -32,18 +44,22 @@ export class State implements PytreeNode<State> {
     if (this.mapping.size !== sorted.length) throw new Error("State: duplicate keys");
   }
 
+  /** The number of keys at this level (not leaves; see `leafCount`). */
   get size(): number {
     return this.mapping.size;
   }
 
+  /** The keys at this level, in key order (integers, then strings). */
   keys(): TreeKey[] {
     return [...this.mapping.keys()];
   }
 
+  /** `[key, subtree or leaf]` pairs at this level, in key order. */
   entries(): [TreeKey, State | StateLeaf][] {
     return [...this.mapping.entries()];
   }
 
+  /** Whether this level has `key` (`0` and `"0"` are different keys). */
   has(key: TreeKey): boolean {
     return this.mapping.has(key);
   }
@@ -186,6 +202,7 @@ export function fromFlatState(flat: Iterable<FlatEntry<StateLeaf>>): State {
   return build(root);
 }
 
+/** Every leaf of `state` with its full path, in key order (Flax's `State.flat_state()`); same as `state.flatState()`. */
 export function toFlatState(state: State): FlatState {
   return state.flatState();
 }

@@ -10,12 +10,26 @@ import { pytreeNode, type PytreeChildren, type PytreeNode, type TreeKey, type Tr
 import { describeLeaf, isDisposed, isJaxArray, releaseLeaf, shapeDtypeOf } from "./arrays.js";
 import { formatPath } from "./paths.js";
 
+/** Extra information a Variable carries next to its value (a tag, sharding, ...). */
 export type VariableMetadata = Record<string, unknown>;
 
 /** Any Variable class, including user subclasses: what type filters and graphdefs hold. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type VariableClass = abstract new (...args: any[]) => Variable<any>;
 
+/**
+ * A mutable box holding one piece of a module's state, with metadata (Flax's `nnx.Variable`).
+ * Its class says what kind of state it is (`nnx.Param`, `nnx.BatchStat`, ...); filters select by class.
+ *
+ * The Variable owns its array (jax-js move semantics): `v.value` returns a new reference
+ * the caller owns; `v.value = y` takes ownership of `y` and releases the old array;
+ * `v.raw` borrows the array without a new reference.
+ *
+ * @example
+ * const w = new nnx.Param(np.zeros([3, 4]));
+ * w.shape; // [3, 4]
+ * w.value = w.value.add(1); // now all ones
+ */
 export class Variable<T = jax.Array> implements PytreeNode<Variable<T>> {
   /** Extra information that travels with the value (sharding, tag, ...). */
   metadata: VariableMetadata;
@@ -24,6 +38,12 @@ export class Variable<T = jax.Array> implements PytreeNode<Variable<T>> {
   /** Where graph traversal last found this Variable, for error messages. */
   private _path: TreePath | undefined;
 
+  /**
+   * A Variable owning `value`, with a copy of `metadata`.
+   *
+   * @param value - the array (or other value) to hold; it is taken, not copied.
+   * @param metadata - extra information carried with the value (default `{}`).
+   */
   constructor(value: T, metadata: VariableMetadata = {}) {
     if (value instanceof Variable) {
       throw new Error(`${new.target.name}: the value is itself a ${value.constructor.name}; pass its value instead`);
@@ -65,10 +85,12 @@ export class Variable<T = jax.Array> implements PytreeNode<Variable<T>> {
     return raw;
   }
 
+  /** The shape of the held array; undefined when the value is not an array. */
   get shape(): readonly number[] | undefined {
     return shapeDtypeOf(this._raw)?.shape;
   }
 
+  /** The dtype of the held array; undefined when the value is not an array. */
   get dtype(): string | undefined {
     return shapeDtypeOf(this._raw)?.dtype;
   }
@@ -119,6 +141,7 @@ export class Variable<T = jax.Array> implements PytreeNode<Variable<T>> {
     };
   }
 
+  /** The class, the value's dtype and shape, and each metadata entry: `Param(float32[3,4])`. */
   toString(): string {
     const parts = [describeLeaf(this._raw)];
     for (const [key, value] of Object.entries(this.metadata)) parts.push(`${key}=${describeMetadata(value)}`);

@@ -7,9 +7,13 @@ import type { GradientTransformation } from "./types.js";
 
 const np = jax.numpy;
 
+/** Hyper-parameters of Adam (`adam`, `adamw`, `scaleByAdam`). */
 export interface AdamOptions {
+  /** Decay of the first moment (the gradient's running mean); default 0.9. */
   b1?: number;
+  /** Decay of the second moment (the squared gradient's running mean); default 0.999. */
   b2?: number;
+  /** Added to the denominator outside the square root, for numerical stability; default 1e-8. */
   eps?: number;
   /** Added inside the square root (Optax's eps_root). */
   epsRoot?: number;
@@ -21,6 +25,15 @@ function zerosLike(p: jax.Array): jax.Array {
   return z;
 }
 
+/**
+ * Rescale updates by Adam's bias-corrected moments (Optax's `optax.scale_by_adam`):
+ * `mu = b1 * mu + (1 - b1) * g`, `nu = b2 * nu + (1 - b2) * g²`, update
+ * `muHat / (sqrt(nuHat + epsRoot) + eps)`. No learning rate: chain it with `scaleByLearningRate`.
+ * State: `{ count, mu, nu }`.
+ *
+ * @example
+ * const tx = optax.chain(optax.scaleByAdam({ b1: 0.9 }), optax.scaleByLearningRate(1e-3));
+ */
 export function scaleByAdam({ b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 }: AdamOptions = {}): GradientTransformation {
   const name = "scaleByAdam";
   checkNumber(b1, "b1", name, (v) => v >= 0 && v < 1, "in [0, 1)");

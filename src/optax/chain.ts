@@ -2,6 +2,13 @@
 import { treeDispose, treeRef } from "./tree.js";
 import type { GradientTransformation, OptState } from "./types.js";
 
+/**
+ * Apply transformations in sequence (Optax's `optax.chain`): each one's updates feed the next.
+ * The state is the list of their states, in order.
+ *
+ * @example
+ * const tx = optax.chain(optax.clipByGlobalNorm(1.0), optax.adam(1e-3));
+ */
 export function chain(...transformations: GradientTransformation[]): GradientTransformation {
   transformations.forEach((t, i) => {
     if (typeof t?.init !== "function" || typeof t?.update !== "function") {

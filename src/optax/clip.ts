@@ -14,6 +14,14 @@ export function globalNorm(tree: unknown): jax.Array {
   return np.sqrt(total);
 }
 
+/**
+ * Clip updates by their global norm (Optax's `optax.clip_by_global_norm`): when the L2 norm
+ * over all leaves reaches `maxNorm`, every update is scaled by `maxNorm / norm`; otherwise unchanged.
+ * Stateless.
+ *
+ * @example
+ * const tx = optax.chain(optax.clipByGlobalNorm(1.0), optax.adam(1e-3));
+ */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation {
   checkNumber(maxNorm, "maxNorm", "clipByGlobalNorm", (v) => v > 0, "> 0");
   return stateless("clipByGlobalNorm", (updates) => {

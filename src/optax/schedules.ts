@@ -9,6 +9,12 @@ function checkSteps(value: number, name: string, schedule: string): void {
   checkNumber(value, name, schedule, (v) => Number.isInteger(v) && v >= 0, "a non-negative integer");
 }
 
+/**
+ * A schedule that is always `value` (Optax's `optax.constant_schedule`).
+ *
+ * @example
+ * const tx = optax.adam(optax.constantSchedule(1e-3));
+ */
 export function constantSchedule(value: number): Schedule {
   checkNumber(value, "value", "constantSchedule", () => true, "a finite number");
   return () => value;
@@ -31,12 +37,23 @@ export function polynomialSchedule(
   };
 }
 
+/**
+ * Linear change from `initValue` to `endValue` over `transitionSteps` steps, starting at
+ * `transitionBegin`, constant before and after (Optax's `optax.linear_schedule`).
+ *
+ * @example
+ * const lr = optax.linearSchedule(0, 1e-3, 100); // warm-up over 100 steps
+ * const tx = optax.adam(lr);
+ */
 export function linearSchedule(initValue: number, endValue: number, transitionSteps: number, transitionBegin = 0): Schedule {
   return polynomialSchedule(initValue, endValue, 1, transitionSteps, transitionBegin);
 }
 
+/** Options of `exponentialDecay`. */
 export interface ExponentialDecayOptions {
+  /** Steps to hold `initValue` before decaying (default 0). */
   transitionBegin?: number;
+  /** Decay in steps of `transitionSteps` (integer exponent) instead of continuously (default false). */
   staircase?: boolean;
   /** A bound the value never passes (a floor when decaying, a ceiling when growing). */
   endValue?: number;

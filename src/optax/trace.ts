@@ -6,6 +6,13 @@ import type { GradientTransformation } from "./types.js";
 
 const np = jax.numpy;
 
+/**
+ * Momentum (Optax's `optax.trace`): `t = g + decay * t_prev`, the update is `t`
+ * (`nesterov`: `g + decay * t`). State: `{ trace }`, shaped like the params.
+ *
+ * @example
+ * const tx = optax.chain(optax.trace({ decay: 0.9 }), optax.scaleByLearningRate(0.1));
+ */
 export function trace({ decay, nesterov = false }: { decay: number; nesterov?: boolean }): GradientTransformation {
   checkNumber(decay, "decay", "trace", (v) => v >= 0, ">= 0");
   return {

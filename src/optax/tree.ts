@@ -8,6 +8,7 @@
 import type { Array as JaxArray } from "@jax-js/jax";
 import { isPlainObject, isPytreeNode, treeNodeOf, type TreeKey, type TreePath } from "../runtime/pytree.js";
 
+/** A tree of jax-js arrays: plain objects, JS arrays, `null`, and classes with the tree protocol (an `nnx.State`). */
 export type ArrayTree = JaxArray | null | readonly ArrayTree[] | { readonly [key: string]: ArrayTree } | object;
 
 function describe(path: TreePath): string {

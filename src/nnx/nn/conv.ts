@@ -17,17 +17,29 @@ const np = jax.numpy;
 /** 'SAME' | 'VALID', one padding for every side, or a [low, high] pair per spatial dimension. */
 export type ConvPadding = "SAME" | "VALID" | number | [number, number][];
 
+/** Options of `nnx.Conv`; only `rngs` is required. Per-dimension options take one number for every spatial dimension or one per dimension. */
 export interface ConvOptions {
+  /** Draws the initial kernel and bias (from its `params` stream, else `default`). */
   rngs: Rngs;
+  /** The window stride per spatial dimension (default 1). */
   strides?: number | number[];
+  /** "SAME" (default), "VALID", one padding for every side, or a [low, high] pair per spatial dimension. */
   padding?: ConvPadding;
+  /** Dilation of the input (transposed convolution), per spatial dimension (default 1). */
   inputDilation?: number | number[];
+  /** Dilation of the kernel (atrous convolution), per spatial dimension (default 1). */
   kernelDilation?: number | number[];
+  /** Feature groups (default 1); must divide inFeatures and outFeatures. */
   featureGroupCount?: number;
+  /** Whether to add a bias (default true). */
   useBias?: boolean;
+  /** The computation dtype; by default the promotion of the input's and the params'. */
   dtype?: jax.DType | null;
+  /** The dtype of kernel and bias (default float32). */
   paramDtype?: jax.DType;
+  /** Initializer of the kernel (default `initializers.lecunNormal()`). */
   kernelInit?: Initializer;
+  /** Initializer of the bias [outFeatures] (default `initializers.zeros`). */
   biasInit?: Initializer;
 }
 
@@ -52,6 +64,20 @@ function normalizePadding(padding: ConvPadding, n: number): "SAME" | "VALID" | [
   throw new Error(`Conv: padding must be 'SAME', 'VALID', an integer or ${n} [low, high] pairs, got ${JSON.stringify(padding)}`);
 }
 
+/**
+ * A convolution over channels-last inputs, in as many spatial dimensions
+ * as `kernelSize` has entries (Flax's `nnx.Conv`).
+ *
+ * Input [batch..., ...spatial, inFeatures] (no batch dimension, or several, also work);
+ * output [batch..., ...outSpatial, outFeatures]. Params: `kernel`
+ * [...kernelSize, inFeatures / featureGroupCount, outFeatures] (default init `lecunNormal()`)
+ * and `bias` [outFeatures] (zeros; `null` with `useBias: false`). Defaults as Flax:
+ * strides 1, padding "SAME", no dilation, one feature group.
+ *
+ * @example
+ * const conv = new nnx.Conv(3, 8, [3, 3], { rngs: new nnx.Rngs(0) });
+ * const y = conv.call(np.ones([2, 32, 32, 3])); // [2, 32, 32, 8]
+ */
 export class Conv extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
@@ -64,9 +90,21 @@ export class Conv extends Module {
   readonly useBias: boolean;
   readonly dtype: jax.DType | null;
   readonly paramDtype: jax.DType;
+  /** The filters, [...kernelSize, inFeatures / featureGroupCount, outFeatures]. */
   kernel: Param;
+  /** The bias, [outFeatures]; null when `useBias` is false. */
   bias: Param | null;
 
+  /**
+   * A Conv layer: `kernel` [...kernelSize, inFeatures / featureGroupCount, outFeatures] and
+   * `bias` [outFeatures], drawn from `options.rngs`; inputs are channels-last.
+   *
+   * @param inFeatures - the number of input channels (the input's last dimension).
+   * @param outFeatures - the number of output channels.
+   * @param kernelSize - the window size per spatial dimension; a number means one spatial dimension.
+   * @param options - `rngs` (required), `strides`, `padding`, `inputDilation`, `kernelDilation`,
+   *   `featureGroupCount`, `useBias`, `dtype`, `paramDtype`, `kernelInit`, `biasInit`.
+   */
   constructor(inFeatures: number, outFeatures: number, kernelSize: number | number[], options: ConvOptions) {
     super();
     checkPositiveInt(inFeatures, "inFeatures", "Conv");
@@ -111,6 +149,10 @@ export class Conv extends Module {
     this.bias = useBias ? new Param(biasInit(rngs.params(), [outFeatures], paramDtype)) : null;
   }
 
+  /**
+   * The forward pass: `x` [batch..., ...spatial, inFeatures] -> [batch..., ...outSpatial, outFeatures].
+   * `x` is consumed (jax-js move semantics); pass `x.ref` to keep it.
+   */
   call(x: jax.Array): jax.Array {
     checkArray(this, this.kernel, x, "the input");
     const n = this.kernelSize.length;

@@ -15,8 +15,11 @@ const np = jax.numpy;
 /** Where mask keys come from: an Rngs (its `rngCollection` stream), one stream, or a key. */
 export type DropoutRngs = Rngs | RngStream | jax.Array;
 
+/** Options of `nnx.Dropout`. */
 export interface DropoutOptions {
+  /** Where mask keys come from: the layer forks its own stream from it at construction. Without it, `call` needs `options.rngs` unless deterministic. */
   rngs?: Rngs | RngStream;
+  /** Return the input unchanged (default false; `model.eval()` sets it to true). */
   deterministic?: boolean;
   /** Axes along which the same mask is shared. */
   broadcastDims?: number[];
@@ -24,6 +27,19 @@ export interface DropoutOptions {
   rngCollection?: string;
 }
 
+/**
+ * Randomly zeroes elements in training (Flax's `nnx.Dropout`).
+ *
+ * Each element is kept with probability `1 - rate` and scaled by `1 / (1 - rate)`;
+ * with `deterministic` (set by `model.eval()`) or rate 0 the input is returned unchanged.
+ * Mask keys come from the layer's own stream, forked at construction from the
+ * `rngCollection` ("dropout") stream of `rngs` (else its `default`), or from `call`'s `rngs`.
+ *
+ * @example
+ * const dropout = new nnx.Dropout(0.5, { rngs: new nnx.Rngs(0) });
+ * const y = dropout.call(np.ones([2, 4])); // [2, 4]: each element 0 or 2
+ * dropout.eval(); // from now on the identity
+ */
 export class Dropout extends Module {
   readonly rate: number;
   deterministic: boolean;
@@ -31,6 +47,12 @@ export class Dropout extends Module {
   readonly rngCollection: string;
   rngs: RngStream | null;
 
+  /**
+   * A Dropout layer with drop probability `rate` in [0, 1].
+   *
+   * @param rate - the probability of zeroing each element.
+   * @param options - `rngs`, `deterministic` (false), `broadcastDims` ([]), `rngCollection` ("dropout").
+   */
   constructor(rate: number, { rngs, deterministic = false, broadcastDims = [], rngCollection = "dropout" }: DropoutOptions = {}) {
     super();
     if (!(rate >= 0 && rate <= 1)) throw new Error(`Dropout: rate must be in [0, 1], got ${rate}`);
@@ -45,6 +67,11 @@ export class Dropout extends Module {
     this.rngs = source ? source.fork() : null;
   }
 
+  /**
+   * Apply dropout to `x` (consumed); the result has `x`'s shape.
+   * `options.deterministic` overrides the layer's flag for this call; `options.rngs`
+   * (an Rngs, a stream or a key) replaces the layer's own stream for this call.
+   */
   call(x: jax.Array, options: { deterministic?: boolean; rngs?: DropoutRngs } = {}): jax.Array {
     checkArray(this, null, x, "the input");
     if (this.rate === 0 || (options.deterministic ?? this.deterministic)) return x;

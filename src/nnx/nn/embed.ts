@@ -9,20 +9,45 @@ import { requireRngs } from "./options.js";
 
 const np = jax.numpy;
 
+/** Options of `nnx.Embed`; only `rngs` is required. */
 export interface EmbedOptions {
+  /** Draws the initial table (from its `params` stream, else `default`). */
   rngs: Rngs;
+  /** The dtype of the rows `call` returns; by default the table's. */
   dtype?: jax.DType | null;
+  /** The dtype of the table (default float32). */
   paramDtype?: jax.DType;
+  /** Initializer of the table [numEmbeddings, features] (default: variance 1 / features, Flax's `variance_scaling(1.0, 'fan_in', 'normal', out_axis=0)`). */
   embeddingInit?: Initializer;
 }
 
+/**
+ * A lookup table mapping integer ids to vectors (Flax's `nnx.Embed`).
+ *
+ * Param: `embedding` [numEmbeddings, features]. `call(ids)` takes int32 or uint32
+ * ids of any shape and returns [...ids.shape, features]; `attend(query)` scores a
+ * query [..., features] against every row: [..., numEmbeddings].
+ *
+ * @example
+ * const embed = new nnx.Embed(10, 4, { rngs: new nnx.Rngs(0) });
+ * const v = embed.call(np.array([1, 2, 3], { dtype: np.int32 })); // [3, 4]
+ */
 export class Embed extends Module {
   readonly numEmbeddings: number;
   readonly features: number;
   readonly dtype: jax.DType | null;
   readonly paramDtype: jax.DType;
+  /** The table, [numEmbeddings, features]; row i is the vector of id i. */
   embedding: Param;
 
+  /**
+   * An Embed layer: the table `embedding` [numEmbeddings, features], drawn from `options.rngs`;
+   * `call(ids)` returns [...ids.shape, features].
+   *
+   * @param numEmbeddings - the number of ids (rows of the table).
+   * @param features - the size of each vector.
+   * @param options - `rngs` (required), `dtype`, `paramDtype` (float32), `embeddingInit`.
+   */
   constructor(numEmbeddings: number, features: number, options: EmbedOptions) {
     super();
     checkPositiveInt(numEmbeddings, "numEmbeddings", "Embed");

@@ -13,22 +13,33 @@ import { computeDtype } from "./options.js";
 
 const np = jax.numpy;
 
+/** Options shared by `nnx.BatchNorm` and `nnx.LayerNorm`. */
 export interface NormOptions {
   /** Only random scale/bias initialisers draw from it; the default ones/zeros need none. */
   rngs?: Rngs;
+  /** Added to the variance before the square root (BatchNorm 1e-5, LayerNorm 1e-6, as Flax). */
   epsilon?: number;
+  /** The output dtype; by default the promotion of the input's and the params'. Statistics are always float32. */
   dtype?: jax.DType | null;
+  /** The dtype of scale and bias (default float32). */
   paramDtype?: jax.DType;
+  /** Whether to add a learned bias (default true). */
   useBias?: boolean;
+  /** Whether to multiply by a learned scale (default true). */
   useScale?: boolean;
+  /** Initializer of the bias [numFeatures] (default `initializers.zeros`). */
   biasInit?: Initializer;
+  /** Initializer of the scale [numFeatures] (default `initializers.ones`). */
   scaleInit?: Initializer;
 }
 
+/** Options of `nnx.BatchNorm`; all optional. */
 export interface BatchNormOptions extends NormOptions {
+  /** Normalise with the running statistics instead of the batch's (default false; `model.eval()` sets it). */
   useRunningAverage?: boolean;
   /** The feature axis (default -1, channels last). */
   axis?: number;
+  /** Decay of the running statistics: `running = momentum * running + (1 - momentum) * batch` (default 0.99). */
   momentum?: number;
 }
 
@@ -59,6 +70,20 @@ function normalize(x: jax.Array, mean: jax.Array, variance: jax.Array, scale: ja
   return y.astype(dtype);
 }
 
+/**
+ * Batch normalization over every axis but the feature axis (Flax's `nnx.BatchNorm`).
+ *
+ * In training (`useRunningAverage` false, the default, set by `model.train()`) it
+ * normalises with the batch's mean and variance and folds them into the running
+ * `mean` / `var` BatchStats; after `model.eval()` it uses the running ones.
+ * Params: `scale` [numFeatures] (ones) and `bias` [numFeatures] (zeros).
+ * Defaults as Flax: axis -1, momentum 0.99, epsilon 1e-5.
+ *
+ * @example
+ * const bn = new nnx.BatchNorm(4);
+ * const y = bn.call(np.ones([8, 4])); // [8, 4]; bn.mean, bn.var updated
+ * bn.eval(); // later calls use the running statistics
+ */
 export class BatchNorm extends Module {
   readonly numFeatures: number;
   useRunningAverage: boolean;
@@ -69,9 +94,18 @@ export class BatchNorm extends Module {
   readonly paramDtype: jax.DType;
   scale: Param | null;
   bias: Param | null;
+  /** The running mean, float32 [numFeatures] (starts at zeros). */
   mean: BatchStat;
+  /** The running variance, float32 [numFeatures] (starts at ones). */
   var: BatchStat;
 
+  /**
+   * A BatchNorm layer for `numFeatures` features on `options.axis` (default -1).
+   *
+   * @param numFeatures - the size of the feature axis.
+   * @param options - `rngs` (only for random initializers), `useRunningAverage` (false), `axis` (-1),
+   *   `momentum` (0.99), `epsilon` (1e-5), `dtype`, `paramDtype`, `useBias`, `useScale`, `biasInit`, `scaleInit`.
+   */
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super();
     checkPositiveInt(numFeatures, "numFeatures", "BatchNorm");
@@ -139,11 +173,24 @@ export class BatchNorm extends Module {
   }
 }
 
+/** Options of `nnx.LayerNorm`; all optional. */
 export interface LayerNormOptions extends NormOptions {
   /** Axes the statistics are taken over (default the last). */
   reductionAxes?: number | number[];
 }
 
+/**
+ * Layer normalization (Flax's `nnx.LayerNorm`): each example is normalised
+ * by its own mean and variance over `reductionAxes` (default the last axis),
+ * `(x - mean) / sqrt(var + epsilon) * scale + bias`.
+ *
+ * Params: `scale` [numFeatures] (ones) and `bias` [numFeatures] (zeros), on the
+ * last axis. Default epsilon 1e-6, as Flax. Keeps no running state.
+ *
+ * @example
+ * const ln = new nnx.LayerNorm(4);
+ * const y = ln.call(np.ones([2, 4])); // [2, 4]
+ */
 export class LayerNorm extends Module {
   readonly numFeatures: number;
   readonly epsilon: number;
@@ -153,6 +200,13 @@ export class LayerNorm extends Module {
   scale: Param | null;
   bias: Param | null;
 
+  /**
+   * A LayerNorm layer for inputs whose last dimension is `numFeatures`.
+   *
+   * @param numFeatures - the size of the input's last axis (the shape of scale and bias).
+   * @param options - `rngs` (only for random initializers), `epsilon` (1e-6), `reductionAxes` (-1),
+   *   `dtype`, `paramDtype`, `useBias`, `useScale`, `biasInit`, `scaleInit`.
+   */
   constructor(numFeatures: number, options: LayerNormOptions = {}) {
     super();
     checkPositiveInt(numFeatures, "numFeatures", "LayerNorm");
@@ -178,6 +232,7 @@ export class LayerNorm extends Module {
     this.bias = useBias ? initParam(biasInit, biasInit === zeros, rngs, shape, paramDtype, "LayerNorm biasInit") : null;
   }
 
+  /** Normalise `x` [..., numFeatures] (consumed); the result has `x`'s shape. */
   call(x: jax.Array): jax.Array {
     const named = this.scale ?? this.bias;
     checkArray(this, named, x, "the input");

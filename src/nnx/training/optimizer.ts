@@ -20,17 +20,40 @@ import { OptState, plainAt, readOptState, stateToPlain, wrapOptState, writeOptSt
 
 const np = jax.numpy;
 
+/** Options of `nnx.Optimizer`. */
 export interface OptimizerOptions {
   /** Which Variables of the model the optimizer updates (default `nnx.Param`). */
   wrt?: Filter;
 }
 
+/**
+ * An optax transformation bound to a model's Variables (Flax's `nnx.Optimizer`).
+ *
+ * It updates the Variables that match `wrt` (default `nnx.Param`). Its `step` counter
+ * and `opt_state` (Optax's state layout) are Variables, so `nnx.state(optimizer)`
+ * can be checkpointed like a model.
+ *
+ * @example
+ * const optimizer = new nnx.Optimizer(model, optax.adam(1e-3), { wrt: nnx.Param });
+ * const grads = nnx.grad(lossFn)(model, x, y);
+ * optimizer.update(model, grads); // model's Params updated in place
+ */
 export class Optimizer extends Pytree {
+  /** How many updates have been applied (uint32 scalar). */
   step: OptState;
   opt_state: unknown;
+  /** The optax transformation (e.g. `optax.adam(1e-3)`). */
   readonly tx: optax.GradientTransformation;
+  /** Which Variables of the model are optimized. */
   readonly wrt: Filter;
 
+  /**
+   * An Optimizer for `model`: `tx.init` runs on the model's `wrt` Variables now.
+   *
+   * @param model - the module whose Variables are optimized (pass the same one to `update`).
+   * @param tx - an optax gradient transformation, e.g. `optax.adam(1e-3)`.
+   * @param options - `wrt`: which Variables to optimize (default `nnx.Param`).
+   */
   constructor(model: unknown, tx: optax.GradientTransformation, { wrt = Param }: OptimizerOptions = {}) {
     super();
     if (typeof tx?.init !== "function" || typeof tx?.update !== "function") {

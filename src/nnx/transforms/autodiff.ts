@@ -14,6 +14,7 @@ import { Param, Variable } from "../variablelib.js";
 import { fromFlatState, type State } from "../statelib.js";
 import { collectChanges, leafValue, rebuildCopy, takeApart, writeBack, type TakenApart } from "./inner-copy.js";
 
+/** Options of `nnx.grad` and `nnx.valueAndGrad`. */
 export interface GradOptions {
   /** Which arguments to differentiate (default 0, the model). */
   argnums?: number | number[];

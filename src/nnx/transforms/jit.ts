@@ -27,6 +27,20 @@ interface Compiled {
   changes: Map<string, number[][]>;
 }
 
+/**
+ * Compile `fn` with jax-js's jit, for functions that take modules (Flax's `nnx.jit`).
+ *
+ * Each module (graph-node) argument is split into its graphdef (static: a new graphdef
+ * compiles anew) and its arrays (traced); Variables `fn` assigns (parameters in a train
+ * step, BatchNorm statistics, Rng counts) are written back to the caller's module.
+ * Array arguments are traced, other arguments static; `fn` returns a tree of arrays.
+ * Call `.dispose()` on the result to free its compiled programs.
+ *
+ * @example
+ * const layer = new nnx.Linear(3, 4, { rngs: new nnx.Rngs(0) });
+ * const forward = nnx.jit((model: nnx.Linear, x: jax.Array) => model.call(x));
+ * const y = forward(layer, np.ones([2, 3]));
+ */
 export function jit<F extends AnyFunction>(fn: F): jax.OwnedFunction<(...args: Parameters<F>) => ReturnType<F>> {
   const compiled = new Map<string, Compiled>();
 
