@@ -135,6 +135,17 @@ describe("kernel exec: completion, inspection, is_complete", function () {
     assert.deepEqual(nothing, { found: false, data: {}, metadata: {} });
   });
 
+  it("inspects tsnnx's own API with its doc comments: a layer's constructor, an optimizer, a graph function", async () => {
+    const linear = (await nb.executor.inspect("new nnx.Linear(3, 4, { rngs })", 10, 0)).data["text/plain"] as string;
+    assert.match(linear, /^new Linear\(inFeatures: number, outFeatures: number, options: nnx\.LinearOptions\): nnx\.Linear\n\nA Linear layer/);
+    assert.match(linear, /\[inFeatures, outFeatures\]/, "the comment says the kernel's shape");
+    const adam = (await nb.executor.inspect("optax.adam(1e-3)", 8, 0)).data["text/plain"] as string;
+    assert.match(adam, /^adam\(learningRate: optax\.ScalarOrSchedule, options\?: optax\.AdamOptions\): optax\.GradientTransformation\n\nThe Adam optimizer/);
+    assert.match(adam, /@example const optimizer = new nnx\.Optimizer\(model, optax\.adam\(1e-3\)\);$/);
+    const split = (await nb.executor.inspect("nnx.split(model, nnx.Param)", 6, 0)).data["text/plain"] as string;
+    assert.match(split, /^split\(node: unknown, filter: nnx\.Filter\): \[nnx\.GraphDef, nnx\.State\] \(\+2 overloads\)\n\n`\[graphdef, state\]` of the leaves matching `filter`/);
+  });
+
   it("says whether code is complete, incomplete (with indent) or invalid", async () => {
     const cases: [string, string, string?][] = [
       ["const a = 1;", "complete"],
