@@ -73,22 +73,20 @@ export class CheckpointManager {
     this.options = resolveManagerOptions(options);
     this.directory = resolveLocation(directory);
     this.storage = storageFor(this.directory, this.options.s3);
+    const cleanup = this.options.cleanupTmpDirectories && !this.options.readOnly;
     if (this.storage.commit === "marker") {
       if (this.options.todeleteSubdir !== undefined) throw new CheckpointError(`CheckpointManager: todeleteSubdir needs a rename, which ${this.directory} (object storage) does not have`);
-      // The listing reports a wrong endpoint, wrong credentials or a missing bucket before any work.
-      this.steps = this.discover();
-      if (this.options.cleanupTmpDirectories && !this.options.readOnly) this.background.start(() => this.removeUnfinishedSteps());
-      return;
-    }
-    if (this.storage.kindSync(this.directory) !== undefined) {
+    } else if (this.storage.kindSync(this.directory) !== undefined) {
       requireDir(this.storage, this.directory, "CheckpointManager");
       // Before cleanup: a forced save killed mid-replace leaves its step's only committed copy under a temporary name.
       if (!this.options.readOnly) recoverReplacesInSync(this.directory);
-      if (this.options.cleanupTmpDirectories && !this.options.readOnly) removeTmpDirsSync(this.directory);
+      if (cleanup) removeTmpDirsSync(this.directory);
     } else if (this.options.create) {
       fs.mkdirSync(this.directory, { recursive: true });
     }
+    // In object storage this first listing also reports a wrong endpoint, wrong credentials or a missing bucket, before any work.
     this.steps = this.discover();
+    if (this.storage.commit === "marker" && cleanup) this.background.start(() => this.removeUnfinishedSteps());
   }
 
   private listDirectory(): FolderEntry[] {

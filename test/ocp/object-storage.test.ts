@@ -12,7 +12,7 @@ import path from "node:path";
 import * as jax from "@jax-js/jax";
 import * as ocp from "../../src/ocp/index.js";
 import { objectStorage } from "../../src/ocp/storage/object-storage.js";
-import type { S3Options } from "../../src/ocp/storage/index.js";
+import { parseObjectUrl, type S3Options } from "../../src/ocp/storage/index.js";
 import { FaultProxy } from "../helpers/fault-proxy.js";
 import { Notebook } from "../kernel/exec/helpers.js";
 import { createBucket, s3ServerKinds, startS3Server, type S3TestServer } from "../helpers/s3-servers.js";
@@ -54,7 +54,7 @@ const comparable = (keys: string[]) => keys.map((k) => k.replace(/\/d\/[0-9a-f]{
 
 async function bucketKeys(options: S3Options, url: string): Promise<string[]> {
   const storage = objectStorage(options);
-  const { bucket, key } = { bucket: url.slice(5).split("/")[0], key: url.slice(5).split("/").slice(1).join("/") };
+  const { bucket, key } = parseObjectUrl(url);
   return (await storage.client.listObjects(bucket, `${key}/`)).objects.map((o) => o.key.slice(key.length + 1));
 }
 
@@ -165,8 +165,18 @@ for (const kind of s3ServerKinds()) {
       await ckptr.save(url, model(1));
       await ckptr.close();
       await assert.rejects(ckptr.save(url, model(2)), /already exists; pass \{ force: true \}/);
-      await ckptr.save(url, model(2), { force: true });
-      await ckptr.close();
+      const proxy = await FaultProxy.start(server.endpoint);
+      try {
+        const viaProxy = new ocp.StandardCheckpointer({ s3: { ...s3, endpoint: proxy.endpoint } });
+        await viaProxy.save(url, model(2), { force: true });
+        await viaProxy.close();
+        // Object writes (PUTs, and the POSTs that complete multipart uploads): the marker is written once, after every other.
+        const writes = (await proxy.requests()).filter((r) => r.method === "PUT" || (r.method === "POST" && r.url.includes("uploadId=")));
+        assert.ok(writes.length > 3, writes.map((w) => w.url).join(", "));
+        assert.deepEqual(writes.map((w) => w.url.endsWith("/commit_success.txt")), [...writes.slice(1).map(() => false), true]);
+      } finally {
+        await proxy.close();
+      }
       assert.deepEqual(await values(await ckptr.restore(url)), await values(model(2)));
       const keys = await bucketKeys(s3, url);
       assert.ok(keys.includes("commit_success.txt") && keys.includes("_CHECKPOINT_METADATA") && keys.includes("manifest.ocdbt"), keys.join(", "));

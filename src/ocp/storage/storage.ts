@@ -14,8 +14,6 @@
  * (`CheckpointManager(...)` lists its steps, `latest_step()` answers at
  * once); object storage answers them from a worker thread (./s3/sync.ts).
  */
-import type { S3Options } from "./s3/settings.js";
-
 export type EntryKind = "file" | "folder";
 
 export interface FolderEntry {
@@ -57,5 +55,3 @@ export interface Storage {
   /** Total bytes of a file, or of every file under a folder. */
   sizeSync(location: string): number;
 }
-
-export type { S3Options };
