@@ -11,6 +11,10 @@
  * every 16 cells of a run of back-to-back cells (Run All), where it is spread
  * thin. Measured with bench/kernel-typecheck.ts: RSS growth over 300 new
  * cells 376 -> 94 MiB, per-cell medians unchanged.
+ *
+ * The idle moment is also when the executor does ahead the work the next
+ * cell would otherwise wait for (`workAhead`), before the collection that
+ * takes its garbage.
  */
 import v8 from "node:v8";
 import vm from "node:vm";
@@ -34,13 +38,17 @@ export function exposedGc(): (() => void) | undefined {
 }
 
 /** `collect` is V8's full collection; tests pass a counter. */
-export function heapCollector(collect: (() => void) | undefined = exposedGc()): HeapCollector {
+export function heapCollector(collect: (() => void) | undefined = exposedGc(), workAhead: () => void = () => {}): HeapCollector {
   let cellsSince = 0;
   let timer: NodeJS.Timeout | undefined;
   const run = () => {
     timer = undefined;
     cellsSince = 0;
     collect?.();
+  };
+  const idle = () => {
+    workAhead();
+    run();
   };
   return {
     busy() {
@@ -51,7 +59,7 @@ export function heapCollector(collect: (() => void) | undefined = exposedGc()): 
       if (!collect) return;
       if (++cellsSince >= MAX_CELLS_BETWEEN) return run();
       if (timer) clearTimeout(timer);
-      timer = setTimeout(run, IDLE_MS);
+      timer = setTimeout(idle, IDLE_MS);
       timer.unref();
     },
   };

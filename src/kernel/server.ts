@@ -79,7 +79,13 @@ export class KernelServer {
   #warnedBadSignature = false;
   #shuttingDown = false;
   readonly #interruptGate = createInterruptGate();
-  readonly #heap = heapCollector();
+  readonly #heap = heapCollector(undefined, () => {
+    try {
+      this.#executorReady?.prepareNextCell();
+    } catch (error) {
+      log(`working ahead for the next cell failed: ${(error as Error).stack ?? String(error)}`);
+    }
+  });
 
   private constructor(private readonly options: KernelOptions) {
     this.#signer = new Signer(options.connection.key, options.connection.signature_scheme);

@@ -23,6 +23,22 @@ describe("kernel: heap collections between cells", () => {
     assert.equal(collections, 0);
   });
 
+  it("works ahead for the next cell when idle, before that collection, and not between back-to-back cells", async () => {
+    const events: string[] = [];
+    const heap = heapCollector(
+      () => events.push("collect"),
+      () => events.push("work ahead"),
+    );
+    for (let cell = 1; cell <= MAX_CELLS_BETWEEN; cell++) {
+      heap.busy();
+      heap.cellDone();
+    }
+    assert.deepEqual(events, ["collect"]);
+    heap.cellDone();
+    await sleep(IDLE_MS + 100);
+    assert.deepEqual(events, ["collect", "work ahead", "collect"]);
+  });
+
   it(`collects at the latest every ${MAX_CELLS_BETWEEN} back-to-back cells`, () => {
     let collections = 0;
     const heap = heapCollector(() => collections++);

@@ -93,6 +93,7 @@ export const createVmExecutor: CreateExecutor = async ({ comms, interruptGate })
         return /Unexpected end of input/.test((error as Error).message) ? { status: "incomplete", indent: "  " } : { status: "invalid" };
       }
     },
+    prepareNextCell() {},
     registerMagic() {
       throw new Error("the vm test executor has no magics");
     },

@@ -340,6 +340,10 @@ class NotebookExecutor implements Executor {
     };
   }
 
+  prepareNextCell(): void {
+    this.types.prepareNextCell();
+  }
+
   async isComplete(code: string): Promise<IsCompleteReply> {
     if (cellMagicWithoutBody(code)) return { status: "incomplete", indent: "" };
     return isComplete(this.ts, withoutMagicSyntax(code, this.magics));

@@ -4,18 +4,25 @@
  * change, so their parsed and bound forms are reused).
  *
  * Each cell's file is the cell's text, unchanged so that positions match,
- * followed by two lines: an import of every notebook name the cell does not
- * declare itself, from the latest cell that declared it, and an export of
- * everything the cell declares. So a cell sees earlier declarations, and a
+ * followed by two lines: an import of every notebook name the cell uses but
+ * does not declare itself, from the cell that declared it last, and an export
+ * of everything the cell declares. So a cell sees earlier declarations, and a
  * re-declaration simply shadows the earlier one. The tsnnx namespaces and
  * `display` come from a prelude module that puts them in `declare global`.
  *
- * A program's roots are the prelude, the cell being checked and the cells
- * that can change what every cell sees (`declare global`, module
- * augmentations, `/// <reference>`); other earlier cells come in through the
- * imports that need them. So checking a new cell walks the files it depends
- * on, not every cell of a long notebook. Completion and inspection add their
- * input (which imports every notebook name) as a root while they are served.
+ * A new cell costs only a new checker when TypeScript can reuse the last
+ * program's structure, and it can only while the program's root files and
+ * every file's module specifiers stay the same: a new root, file or import
+ * makes it walk every library file again (about 4 ms, twice the rest of the
+ * check). So files come in batches of SLOTS pre-allocated cell files, all
+ * roots from the batch's start with placeholder text, and a batch scope
+ * module that re-exports every notebook name declared before the batch from
+ * its cell. Slot k of a batch imports from the scope and from the slots
+ * before it, always all of them in the same order (empty `import {}` where it
+ * needs no name), so writing a cell into its slot changes text only.
+ * Completion and inspection use one more root, the input slot, importing
+ * from all of them. The structure is rebuilt once a batch, when a new one
+ * begins.
  */
 import path from "node:path";
 import type ts from "typescript";
@@ -57,16 +64,16 @@ export class NotebookTypes {
   private readonly files = new Map<string, { text: string; version: number }>();
   /** Committed cells with a global effect (GLOBAL_EFFECT): roots of every program. */
   private readonly globalCells: string[] = [];
-  /** Whether the completion / inspection input is a root (only while such a request is served). */
-  private serving = false;
   private readonly owners = new Map<string, Owner>();
+  private batch!: Batch;
   private readonly service: ts.LanguageService;
   private readonly options: ts.CompilerOptions;
   private readonly preludeFile: string;
+  private batchCounter = 0;
   private cellCounter = 0;
   private readonly notebookId = ++notebookCounter;
   /** The cell checked last, until it is committed (or replaced by the next check). */
-  private pending: string | null = null;
+  private pending: { file: string; cell: CellFile } | null = null;
   /** The file completion and inspection requests look at. */
   private readonly inputFile: string;
   private readonly disk: DiskCache;
@@ -96,6 +103,7 @@ export class NotebookTypes {
     this.preludeFile = this.virtualPath("prelude");
     this.inputFile = this.virtualPath("input");
     this.setFile(this.preludeFile, preludeText(prelude));
+    this.newBatch();
     documentRegistry ??= ts.createDocumentRegistry();
     this.service = ts.createLanguageService(this.host(kernelRoot), documentRegistry);
   }
@@ -106,16 +114,29 @@ export class NotebookTypes {
    * is dropped by the next `stage`.
    */
   stage(code: string): string {
-    const fileName = this.virtualPath(`cell_${++this.cellCounter}`);
-    if (this.pending) this.files.delete(this.pending);
-    this.pending = fileName;
-    this.setFile(fileName, this.cellText(code, identifiersIn(this.ts, code)));
-    return fileName;
+    if (this.batch.cells.length === SLOTS) this.newBatch();
+    const slot = this.batch.cells.length;
+    const file = this.batch.slots[slot]!;
+    const cell = this.cellFile(code, slot, identifiersIn(this.ts, code));
+    this.setFile(file, fileText(cell));
+    this.pending = { file, cell };
+    return file;
+  }
+
+  /**
+   * Starts the next batch if this one is full, and builds its program (tens
+   * of milliseconds in a long notebook), so that the next cell only checks.
+   */
+  prepareNextCell(): void {
+    if (this.batch.cells.length < SLOTS) return;
+    this.newBatch();
+    this.service.getProgram();
   }
 
   /** Type errors of the staged cell, formatted `cell[3]:2:5 - error TS2322: ...`. */
   errors(fileName: string, code: string, label: string): string[] {
-    const key = `${this.epoch}\n${this.files.get(fileName)!.text}`;
+    if (this.pending?.file !== fileName) throw new Error(`internal: ${fileName} is not the staged cell`);
+    const key = `${this.epoch}\n${cleanCheckKey(this.pending.cell)}`;
     if (this.cleanChecks.has(key)) return [];
     const errors = this.formattedErrors(fileName, code, label);
     if (errors.length === 0) {
@@ -150,12 +171,18 @@ export class NotebookTypes {
 
   /** Makes the declarations of the staged cell `fileName` visible to later cells. */
   commit(fileName: string): void {
-    const file = this.files.get(fileName);
-    if (!file || this.pending !== fileName) throw new Error(`internal: ${fileName} is not the staged cell`);
+    if (this.pending?.file !== fileName) throw new Error(`internal: ${fileName} is not the staged cell`);
+    const { cell } = this.pending;
     this.pending = null;
-    const code = file.text.slice(0, file.text.indexOf(SUFFIX_MARK));
-    for (const { name, kind } of this.namesOf(code)) this.owners.set(name, { file: fileName, kind });
-    if (GLOBAL_EFFECT.test(code)) {
+    const globalEffect = GLOBAL_EFFECT.test(cell.code);
+    if (cell.declared.length === 0 && !globalEffect) {
+      // Nothing can ever refer to it: its slot takes the next cell (re-running `x + 1` uses no slots).
+      this.setFile(fileName, fileText(this.cellFile("", this.batch.cells.length)));
+      return;
+    }
+    this.batch.cells.push(cell);
+    for (const { name, kind } of cell.declared) this.owners.set(name, { file: fileName, kind });
+    if (globalEffect) {
       this.globalCells.push(fileName);
       this.newEpoch();
     }
@@ -163,7 +190,7 @@ export class NotebookTypes {
 
   /** Completions at `cursor` in `code`, as a cell after everything committed. */
   completions(code: string, cursor: number): ts.CompletionInfo | undefined {
-    return this.withInput(code, () =>
+    return this.withInput(code, cursor, () =>
       this.service.getCompletionsAtPosition(this.inputFile, cursor, {
         includeCompletionsWithInsertText: false,
         includeCompletionsForModuleExports: false,
@@ -180,7 +207,7 @@ export class NotebookTypes {
    * costs a fresh checker (one per edit) milliseconds per entry.
    */
   completionTypes(code: string, cursor: number, entries: readonly ts.CompletionEntry[]): { flags: ts.SymbolFlags; type: string }[] {
-    return this.withInput(code, () => {
+    return this.withInput(code, cursor, () => {
       const ts = this.ts;
       const program = this.service.getProgram()!;
       const checker = program.getTypeChecker();
@@ -218,6 +245,7 @@ export class NotebookTypes {
   quickInfo(code: string, cursor: number): QuickInfo | null {
     const info = this.withInput(
       code,
+      cursor,
       () => this.service.getQuickInfoAtPosition(this.inputFile, cursor) ?? (cursor > 0 ? this.service.getQuickInfoAtPosition(this.inputFile, cursor - 1) : undefined),
     );
     if (!info) return null;
@@ -229,14 +257,24 @@ export class NotebookTypes {
     };
   }
 
-  /** Serves a request about `code` typed as the next cell, with the input file among the roots meanwhile. */
-  private withInput<T>(code: string, request: () => T): T {
-    this.setFile(this.inputFile, this.cellText(code));
-    this.serving = true;
+  /**
+   * Serves a request about `code` typed as the next cell. Of the notebook's
+   * names the input imports those the code mentions and those the word at
+   * `cursor` may become: every import in scope is a place TypeScript looks
+   * when it names a type or checks a member's accessibility, and with all of
+   * a long notebook's names imported, completing `Math.ma` took milliseconds
+   * more. The input keeps its text afterwards, so a repeated request finds
+   * the same program, unless the text could change what the next cell sees.
+   */
+  private withInput<T>(code: string, cursor: number, request: () => T): T {
+    const word = /[\w$]*$/.exec(code.slice(0, cursor))![0];
+    const used = identifiersIn(this.ts, code);
+    for (const name of this.owners.keys()) if (name.startsWith(word)) used.add(name);
+    this.setFile(this.inputFile, fileText(this.cellFile(code, SLOTS, used)));
     try {
       return request();
     } finally {
-      this.serving = false;
+      if (GLOBAL_EFFECT.test(code)) this.setFile(this.inputFile, fileText(this.cellFile("", SLOTS)));
     }
   }
 
@@ -246,23 +284,55 @@ export class NotebookTypes {
   }
 
   /**
-   * The cell's file text. A cell imports only the earlier names it mentions
-   * (`used`), so each cell's file refers to a few others and a long notebook
-   * does not make every program rebuild quadratic; completion input imports all.
+   * Slot `slot`'s file holding `code` (SLOTS: the input's). It imports from
+   * the batch's scope and from every slot before `slot`, in that order,
+   * whatever names it needs (the structure stays the same for any `code`);
+   * of the earlier names only those it mentions (`used`), so a long notebook
+   * does not make every check bind every name.
    */
-  private cellText(code: string, used?: ReadonlySet<string>): string {
-    const names = this.namesOf(code);
-    const own = new Set(names.map((n) => n.name));
-    const toExport = names.filter((n) => !n.exported).map((n) => n.name);
-    const byFile = new Map<string, string[]>();
+  private cellFile(code: string, slot: number, used?: ReadonlySet<string>): CellFile {
+    const declared = this.namesOf(code);
+    const own = new Set(declared.map((n) => n.name));
+    const imports = new Map<string, string[]>([this.batch.scope, ...this.batch.slots.slice(0, slot)].map((file) => [file, []]));
     for (const [name, owner] of this.owners) {
       if (own.has(name) || (used && !used.has(name))) continue;
-      byFile.set(owner.file, [...(byFile.get(owner.file) ?? []), name]);
+      imports.get(imports.has(owner.file) ? owner.file : this.batch.scope)!.push(name);
     }
-    const imports = [...byFile].map(
-      ([file, names]) => `import { ${names.join(", ")} } from "./${path.basename(file, ".ts")}";`,
-    );
-    return `${code}${SUFFIX_MARK}${imports.join(" ")}\nexport { ${toExport.join(", ")} };\n`;
+    return { code, imports, declared };
+  }
+
+  /**
+   * Starts a batch: its scope re-exports every notebook name from the cell
+   * that declared it last, its slots and the input hold placeholders with
+   * their imports already in place. The finished batch's cells are rewritten
+   * to import only what they use, straight from the cells that declared it
+   * (the structure is rebuilt now anyway): their placeholder imports would
+   * cost memory and time for as long as the notebook lives.
+   */
+  private newBatch(): void {
+    const byFile = new Map<string, string[]>();
+    for (const [name, owner] of this.owners) byFile.set(owner.file, [...(byFile.get(owner.file) ?? []), name]);
+    const scope = this.virtualPath(`scope_${++this.batchCounter}`);
+    if (this.batchCounter > 1) this.closeBatch(this.batch);
+    this.setFile(scope, [...byFile].map(([file, names]) => `export { ${names.join(", ")} } from "./${path.basename(file, ".ts")}";\n`).join("") + "export {};\n");
+    const slots = Array.from({ length: SLOTS }, () => this.virtualPath(`cell_${++this.cellCounter}`));
+    this.batch = { scope, scopeOwners: new Map([...this.owners].map(([name, owner]) => [name, owner.file])), slots, cells: [] };
+    slots.forEach((file, slot) => this.setFile(file, fileText(this.cellFile("", slot))));
+    this.setFile(this.inputFile, fileText(this.cellFile("", SLOTS)));
+  }
+
+  private closeBatch(batch: Batch): void {
+    batch.cells.forEach((cell, slot) => {
+      const imports = new Map<string, string[]>();
+      for (const [file, names] of cell.imports) {
+        for (const name of names) {
+          const owner = file === batch.scope ? batch.scopeOwners.get(name)! : file;
+          imports.set(owner, [...(imports.get(owner) ?? []), name]);
+        }
+      }
+      this.setFile(batch.slots[slot]!, fileText({ ...cell, imports }));
+    });
+    this.files.delete(batch.scope);
   }
 
   private formatDiagnostic(d: ts.Diagnostic, code: string, label: string): string[] {
@@ -315,9 +385,10 @@ export class NotebookTypes {
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => [
         this.preludeFile,
-        ...this.globalCells,
-        ...(this.pending ? [this.pending] : []),
-        ...(this.serving ? [this.inputFile] : []),
+        ...this.globalCells.filter((file) => !this.batch.slots.includes(file)),
+        this.batch.scope,
+        ...this.batch.slots,
+        this.inputFile,
       ],
       getScriptVersion: (f) => String(this.files.get(f)?.version ?? 0),
       getScriptSnapshot: (f) => {
@@ -345,6 +416,36 @@ export class NotebookTypes {
         }),
     };
   }
+}
+
+/** Cell files per batch (see the header): a batch's last slot imports from the SLOTS - 1 before it. */
+const SLOTS = 32;
+
+interface Batch {
+  /** Re-exports the names declared before the batch, from `scopeOwners`. */
+  scope: string;
+  scopeOwners: Map<string, string>;
+  slots: string[];
+  /** The committed cells, in `slots` from the first; the next cell goes into the slot after them. */
+  cells: CellFile[];
+}
+
+/** A cell's file: its code, the notebook names it imports from each file, the names it declares. */
+interface CellFile {
+  code: string;
+  imports: Map<string, string[]>;
+  declared: TopLevelName[];
+}
+
+function fileText({ code, imports, declared }: CellFile): string {
+  const lines = [...imports].map(([file, names]) => `import { ${names.join(", ")} } from "./${path.basename(file, ".ts")}";`);
+  const toExport = declared.filter((n) => !n.exported).map((n) => n.name);
+  return `${code}${SUFFIX_MARK}${lines.join(" ")}\nexport { ${toExport.join(", ")} };\n`;
+}
+
+/** What decides a cell's check: its code and the names it imports from where (not the empty imports). */
+function cleanCheckKey({ code, imports }: CellFile): string {
+  return [code, ...[...imports].filter(([, names]) => names.length > 0).map(([file, names]) => `${file}: ${names.join(", ")}`)].join("\n");
 }
 
 /**

@@ -79,6 +79,8 @@ export interface Executor {
   complete(code: string, cursorPos: number): Promise<CompleteReply>;
   inspect(code: string, cursorPos: number, detailLevel: 0 | 1): Promise<InspectReply>;
   isComplete(code: string): Promise<IsCompleteReply>;
+  /** Does now, while the kernel is idle, work the next cell would otherwise wait for. */
+  prepareNextCell(): void;
   /** Adds a line magic `%name args`, run before the cell (see ../magics/registry.ts). */
   registerMagic(name: string, handler: MagicHandler): void;
   /** Releases the notebook's arrays (shutdown or restart). */

@@ -1,7 +1,7 @@
 /**
- * A new cell's program holds only the cells it depends on (through the names
- * it uses) and the cells with global effects, not the whole notebook: what a
- * cell can see must stay exactly what it saw when every cell was a root.
+ * A cell's file imports only the notebook names it uses, and completion's
+ * input only those the code and the word being typed can name: what a cell
+ * can see must stay exactly what it saw when every cell was a root.
  */
 import assert from "node:assert/strict";
 import { Notebook } from "./helpers.js";
