@@ -32,7 +32,7 @@ import { mimeBundles } from "./mime.js";
 import { cellProgress } from "./progress-binding.js";
 import { NotebookScope, use, useFor } from "./scope.js";
 import { isLiveArray } from "./jax-array.js";
-import { NotebookTypes } from "./notebook-types.js";
+import { NotebookTypes, identifiersIn } from "./notebook-types.js";
 import { CELL_FUNCTION, errorContent, registerCellScript } from "./traceback.js";
 import { RUNTIME_PARAM } from "./transform.js";
 import { TransformCache } from "./transform-cache.js";
@@ -158,12 +158,13 @@ class NotebookExecutor implements Executor {
   }
 
   private async run(code: string, label: string, io: CellIO, options: ExecuteOptions, started: () => void): Promise<ExecuteOutcome> {
-    const transformed = this.transforms.transform(code, `${label}.ts`, new Set(this.scope.names()));
+    const identifiers = identifiersIn(this.ts, code);
+    const transformed = this.transforms.transform(code, `${label}.ts`, new Set(this.scope.names()), identifiers);
     if (transformed.syntaxErrors.length > 0) {
       const lines = transformed.syntaxErrors.map((d) => formatSyntaxError(this.ts, d, label));
       return { status: "error", ename: "SyntaxError", evalue: lines[0]!, traceback: lines };
     }
-    const typeFile = this.types.stage(code);
+    const typeFile = this.types.stage(code, identifiers);
     if (this.settings.typecheck) {
       const errors = this.types.errors(typeFile, code, label);
       if (errors.length > 0) {

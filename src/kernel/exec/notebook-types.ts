@@ -111,13 +111,14 @@ export class NotebookTypes {
   /**
    * Adds `code` as the next cell, not yet visible to later cells (see
    * `commit`); returns its file name. A staged cell that is never committed
-   * is dropped by the next `stage`.
+   * is dropped by the next `stage`. `identifiers`: every identifier in
+   * `code` (`identifiersIn`).
    */
-  stage(code: string): string {
+  stage(code: string, identifiers: ReadonlySet<string>): string {
     if (this.batch.cells.length === SLOTS) this.newBatch();
     const slot = this.batch.cells.length;
     const file = this.batch.slots[slot]!;
-    const cell = this.cellFile(code, slot, identifiersIn(this.ts, code));
+    const cell = this.cellFile(code, slot, identifiers);
     this.setFile(file, fileText(cell));
     this.pending = { file, cell };
     return file;
@@ -177,7 +178,7 @@ export class NotebookTypes {
     const globalEffect = GLOBAL_EFFECT.test(cell.code);
     if (cell.declared.length === 0 && !globalEffect) {
       // Nothing can ever refer to it: its slot takes the next cell (re-running `x + 1` uses no slots).
-      this.setFile(fileName, fileText(this.cellFile("", this.batch.cells.length)));
+      this.setFile(fileName, this.placeholder(this.batch.cells.length));
       return;
     }
     this.batch.cells.push(cell);
@@ -274,7 +275,7 @@ export class NotebookTypes {
     try {
       return request();
     } finally {
-      if (GLOBAL_EFFECT.test(code)) this.setFile(this.inputFile, fileText(this.cellFile("", SLOTS)));
+      if (GLOBAL_EFFECT.test(code)) this.setFile(this.inputFile, this.placeholder(SLOTS));
     }
   }
 
@@ -290,12 +291,12 @@ export class NotebookTypes {
    * of the earlier names only those it mentions (`used`), so a long notebook
    * does not make every check bind every name.
    */
-  private cellFile(code: string, slot: number, used?: ReadonlySet<string>): CellFile {
+  private cellFile(code: string, slot: number, used: ReadonlySet<string>): CellFile {
     const declared = this.namesOf(code);
     const own = new Set(declared.map((n) => n.name));
     const imports = new Map<string, string[]>([this.batch.scope, ...this.batch.slots.slice(0, slot)].map((file) => [file, []]));
     for (const [name, owner] of this.owners) {
-      if (own.has(name) || (used && !used.has(name))) continue;
+      if (own.has(name) || !used.has(name)) continue;
       imports.get(imports.has(owner.file) ? owner.file : this.batch.scope)!.push(name);
     }
     return { code, imports, declared };
@@ -310,27 +311,26 @@ export class NotebookTypes {
    * cost memory and time for as long as the notebook lives.
    */
   private newBatch(): void {
-    const byFile = new Map<string, string[]>();
-    for (const [name, owner] of this.owners) byFile.set(owner.file, [...(byFile.get(owner.file) ?? []), name]);
     const scope = this.virtualPath(`scope_${++this.batchCounter}`);
     if (this.batchCounter > 1) this.closeBatch(this.batch);
-    this.setFile(scope, [...byFile].map(([file, names]) => `export { ${names.join(", ")} } from "./${path.basename(file, ".ts")}";\n`).join("") + "export {};\n");
+    const scopeOwners = new Map([...this.owners].map(([name, owner]) => [name, owner.file]));
+    const reexports = [...namesByFile(scopeOwners)].map(([file, names]) => `export { ${names.join(", ")} } from "${specifier(file)}";\n`);
+    this.setFile(scope, `${reexports.join("")}export {};\n`);
     const slots = Array.from({ length: SLOTS }, () => this.virtualPath(`cell_${++this.cellCounter}`));
-    this.batch = { scope, scopeOwners: new Map([...this.owners].map(([name, owner]) => [name, owner.file])), slots, cells: [] };
-    slots.forEach((file, slot) => this.setFile(file, fileText(this.cellFile("", slot))));
-    this.setFile(this.inputFile, fileText(this.cellFile("", SLOTS)));
+    this.batch = { scope, scopeOwners, slots, cells: [] };
+    slots.forEach((file, slot) => this.setFile(file, this.placeholder(slot)));
+    this.setFile(this.inputFile, this.placeholder(SLOTS));
+  }
+
+  /** Slot `slot`'s file before a cell is written into it: its imports, no names. */
+  private placeholder(slot: number): string {
+    return fileText(this.cellFile("", slot, new Set()));
   }
 
   private closeBatch(batch: Batch): void {
     batch.cells.forEach((cell, slot) => {
-      const imports = new Map<string, string[]>();
-      for (const [file, names] of cell.imports) {
-        for (const name of names) {
-          const owner = file === batch.scope ? batch.scopeOwners.get(name)! : file;
-          imports.set(owner, [...(imports.get(owner) ?? []), name]);
-        }
-      }
-      this.setFile(batch.slots[slot]!, fileText({ ...cell, imports }));
+      const owners = [...cell.imports].flatMap(([file, names]) => names.map((name): [string, string] => [name, file === batch.scope ? batch.scopeOwners.get(name)! : file]));
+      this.setFile(batch.slots[slot]!, fileText({ ...cell, imports: namesByFile(owners) }));
     });
     this.files.delete(batch.scope);
   }
@@ -438,9 +438,25 @@ interface CellFile {
 }
 
 function fileText({ code, imports, declared }: CellFile): string {
-  const lines = [...imports].map(([file, names]) => `import { ${names.join(", ")} } from "./${path.basename(file, ".ts")}";`);
+  const lines = [...imports].map(([file, names]) => `import { ${names.join(", ")} } from "${specifier(file)}";`);
   const toExport = declared.filter((n) => !n.exported).map((n) => n.name);
   return `${code}${SUFFIX_MARK}${lines.join(" ")}\nexport { ${toExport.join(", ")} };\n`;
+}
+
+/** How a notebook file names another (they all lie in one folder). */
+function specifier(file: string): string {
+  return `./${path.basename(file, ".ts")}`;
+}
+
+/** The names of `owners` (name, file) grouped by file. */
+function namesByFile(owners: Iterable<[name: string, file: string]>): Map<string, string[]> {
+  const byFile = new Map<string, string[]>();
+  for (const [name, file] of owners) {
+    const names = byFile.get(file);
+    if (names) names.push(name);
+    else byFile.set(file, [name]);
+  }
+  return byFile;
 }
 
 /** What decides a cell's check: its code and the names it imports from where (not the empty imports). */

@@ -5,7 +5,6 @@
  * on which of the identifiers in it are notebook names (those reads get their
  * own array reference), so that pair is the key.
  */
-import { identifiersIn } from "./notebook-types.js";
 import { transformCell, type TransformedCell } from "./transform.js";
 
 /** Enough for the cells a session goes back to; a transformed cell is a few KiB. */
@@ -16,8 +15,9 @@ export class TransformCache {
 
   constructor(private readonly ts: typeof import("typescript")) {}
 
-  transform(code: string, fileName: string, notebookNames: ReadonlySet<string>): TransformedCell {
-    const used = [...identifiersIn(this.ts, code)].filter((name) => notebookNames.has(name)).sort();
+  /** `identifiers`: every identifier in `code` (`identifiersIn`, which the caller has for the type check too). */
+  transform(code: string, fileName: string, notebookNames: ReadonlySet<string>, identifiers: ReadonlySet<string>): TransformedCell {
+    const used = [...identifiers].filter((name) => notebookNames.has(name)).sort();
     const key = `${used.join(" ")}\n${code}`;
     const hit = this.entries.get(key);
     if (hit) {
