@@ -18,8 +18,12 @@ export interface IoThreadData {
 export type ToIoThread =
   | { type: "publish"; frames: Uint8Array[] }
   | { type: "control-reply"; frames: Uint8Array[] }
-  /** An input_request, signed, to send on stdin; the answer goes back tagged with `id`. */
-  | { type: "input-request"; id: number; frames: Uint8Array[] }
+  /**
+   * An input_request, signed, to send on stdin; the answer goes back tagged
+   * with `id`. `msgId` is the request's header msg_id, which a reply names as
+   * its parent.
+   */
+  | { type: "input-request"; id: number; msgId: string; frames: Uint8Array[] }
   | { type: "close" };
 
 export type FromIoThread =

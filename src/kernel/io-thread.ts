@@ -55,8 +55,8 @@ const logSendError = (error: Error): void => post({ type: "log", text: `send fai
 const iopubOut = serialSender(iopub, logSendError);
 const controlOut = serialSender(control, logSendError);
 const stdinOut = serialSender(stdin, logSendError);
-/** The input request waiting for its input_reply, by the id the main thread gave it. */
-let waitingInput: number | undefined;
+/** The input request waiting for its input_reply: the id the main thread gave it and its header's msg_id. */
+let waitingInput: { id: number; msgId: string } | undefined;
 
 function publish(parent: Message, msgType: string, content: Record<string, unknown>): Promise<void> {
   return iopubOut.send(encode(child(parent, msgType, content, session), signer));
@@ -97,7 +97,14 @@ async function runStdin(): Promise<void> {
       post({ type: "log", text: "dropped an input_reply that answers no pending input_request" });
       continue;
     }
-    postAnswer(stdinAnswers, { id: waitingInput, outcome: { kind: "reply", value: String(message.content.value ?? "") } });
+    // JupyterLab names the request it answers; jupyter_client sends no parent,
+    // and then the pending request is the only one it can answer.
+    const answers = message.parent_header.msg_id;
+    if (answers !== undefined && answers !== waitingInput.msgId) {
+      post({ type: "log", text: `dropped an input_reply to input_request ${answers}, which is no longer pending` });
+      continue;
+    }
+    postAnswer(stdinAnswers, { id: waitingInput.id, outcome: { kind: "reply", value: String(message.content.value ?? "") } });
     waitingInput = undefined;
   }
 }
@@ -121,7 +128,7 @@ function terminate(stillWanted: () => boolean): void {
 function interruptMainThread(): void {
   const signalled = deliverInterrupt(interruptGate, { notify: (sequence) => post({ type: "interrupt", sequence }), raise: raiseSigint, terminate });
   if (waitingInput === undefined) return;
-  if (!signalled) postAnswer(stdinAnswers, { id: waitingInput, outcome: { kind: "interrupted" } });
+  if (!signalled) postAnswer(stdinAnswers, { id: waitingInput.id, outcome: { kind: "interrupted" } });
   waitingInput = undefined;
 }
 
@@ -201,7 +208,7 @@ port.on("message", (message: ToIoThread) => {
       void controlOut.send(message.frames.map((frame) => Buffer.from(frame)));
       break;
     case "input-request":
-      waitingInput = message.id;
+      waitingInput = { id: message.id, msgId: message.msgId };
       void stdinOut.send(message.frames.map((frame) => Buffer.from(frame)));
       break;
     case "close":

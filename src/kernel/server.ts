@@ -381,8 +381,8 @@ export class KernelServer {
     const inputRequestSender = (prompt: string, password: boolean) => {
       if (!allowStdin) throw new Error("input is not available: this frontend does not accept input requests (allow_stdin is false)");
       return (id: number): void => {
-        const frames = encode(child(request, "input_request", { prompt, password }, this.#session, request.identities), this.#signer);
-        this.#post({ type: "input-request", id, frames });
+        const inputRequest = child(request, "input_request", { prompt, password }, this.#session, request.identities);
+        this.#post({ type: "input-request", id, msgId: inputRequest.header.msg_id, frames: encode(inputRequest, this.#signer) });
       };
     };
     return {

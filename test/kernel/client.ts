@@ -127,11 +127,11 @@ export class KernelClient {
     return hmac.digest("hex");
   }
 
-  /** The frames of a signed message; `signature` overrides the real one (for rejection tests). */
-  frames(msgType: string, content: Record<string, unknown>, options: { signature?: string; metadata?: Record<string, unknown>; buffers?: Buffer[] } = {}): { msgId: string; frames: Buffer[] } {
+  /** The frames of a signed message; `signature` overrides the real one (for rejection tests), `parent` names the message answered. */
+  frames(msgType: string, content: Record<string, unknown>, options: { signature?: string; metadata?: Record<string, unknown>; buffers?: Buffer[]; parent?: WireMessage["header"] } = {}): { msgId: string; frames: Buffer[] } {
     const msgId = randomUUID();
     const header = { msg_id: msgId, msg_type: msgType, session: this.session, username: "test", date: new Date().toISOString(), version: "5.3" };
-    const parts = [header, {}, options.metadata ?? {}, content].map((p) => Buffer.from(JSON.stringify(p)));
+    const parts = [header, options.parent ?? {}, options.metadata ?? {}, content].map((p) => Buffer.from(JSON.stringify(p)));
     const signature = options.signature ?? this.sign(parts);
     return { msgId, frames: [Buffer.from("<IDS|MSG>"), Buffer.from(signature), ...parts, ...(options.buffers ?? [])] };
   }

@@ -170,8 +170,10 @@ describe("kernel protocol server (vm executor)", function () {
   });
 
   it("interrupts a cell blocked in prompt(), both in its synchronous part and after an await", async () => {
+    const interruptedCells: string[] = [];
     for (const code of [`blockedSync = 1; prompt("never answered? ")`, `await new Promise((r) => setTimeout(r, 10)); blockedAsync = 2; prompt("never answered? ")`]) {
       const asking = await kernel.send("shell", "execute_request", { code, allow_stdin: true });
+      interruptedCells.push(asking.msgId);
       await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === asking.msgId), 10000, "input_request", "stdin");
       await kernel.request("control", "interrupt_request", {}, 5000);
       const reply = await withTimeout(asking.reply, 5000, `reply of the interrupted prompt in: ${code}`);
@@ -180,11 +182,14 @@ describe("kernel protocol server (vm executor)", function () {
     }
     const kept = await kernel.execute(`[blockedSync, blockedAsync]`);
     assert.equal(ofType(kept.outputs, "execute_result")[0].content.data["text/plain"], "[ 1, 2 ]");
-    // A reply that comes after the interrupt answers nothing and is dropped; the next prompt gets its own reply.
-    await kernel.sendRaw("stdin", kernel.frames("input_reply", { value: "late" }).frames);
+    // A late reply to an interrupted request (JupyterLab names the request it answers) is dropped,
+    // even while another prompt is pending; that prompt gets its own reply.
+    const interrupted = kernel.stdinLog.find((m) => m.parent_header.msg_id === interruptedCells[1])!;
     const next = await kernel.send("shell", "execute_request", { code: `prompt("fresh? ")`, allow_stdin: true });
     await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === next.msgId), 10000, "input_request", "stdin");
-    await kernel.sendRaw("stdin", kernel.frames("input_reply", { value: "fresh" }).frames);
+    const pending = kernel.stdinLog.find((m) => m.parent_header.msg_id === next.msgId)!;
+    await kernel.sendRaw("stdin", kernel.frames("input_reply", { value: "late" }, { parent: interrupted.header }).frames);
+    await kernel.sendRaw("stdin", kernel.frames("input_reply", { value: "fresh" }, { parent: pending.header }).frames);
     const outputs = await kernel.outputsOf(next.msgId);
     assert.equal(ofType(outputs, "execute_result")[0].content.data["text/plain"], "'fresh'");
   });
