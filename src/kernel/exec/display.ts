@@ -6,8 +6,7 @@
  * them with later `console.log` output.
  */
 import { currentCell, outsideCell, type RunningCell } from "./cell-context.js";
-import { mimeBundles } from "./mime.js";
-import type { MimeBundle } from "./types.js";
+import { mimeBundles, type MimeBundle } from "./mime.js";
 
 export interface DisplayOptions {
   /** Names the output so that a later `display(..., { displayId, update: true })` replaces it. */

@@ -7,7 +7,13 @@
  */
 import { inspect } from "node:util";
 import { isJaxArray, type JaxArray } from "./jax-array.js";
-import type { MimeBundle } from "./types.js";
+
+/**
+ * Output data by MIME type. Declared here, not with the executor's types:
+ * every notebook's type checker reads this file's declarations through
+ * display.ts, and the executor's types would bring in the TypeScript API's.
+ */
+export type MimeBundle = Record<string, unknown>;
 
 export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 

@@ -1,7 +1,8 @@
 /** The contract between the kernel's protocol server and the cell executor. */
 import type { MagicHandler } from "../magics/index.js";
+import type { MimeBundle } from "./mime.js";
 
-export type MimeBundle = Record<string, unknown>;
+export type { MimeBundle };
 
 export interface ErrorContent {
   ename: string;

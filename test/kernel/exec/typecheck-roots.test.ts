@@ -1,10 +1,16 @@
 /**
  * A cell's file imports only the notebook names it uses, and completion's
  * input only those the code and the word being typed can name: what a cell
- * can see must stay exactly what it saw when every cell was a root.
+ * can see must stay exactly what it saw when every cell was a root. The
+ * prelude's declarations are the public ones only: every program of a
+ * notebook reads them.
  */
 import assert from "node:assert/strict";
-import { Notebook } from "./helpers.js";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type ts from "typescript";
+import { Notebook, RecordingIO } from "./helpers.js";
 
 describe("kernel exec: the cells a type check takes in", function () {
   this.timeout(120_000);
@@ -36,5 +42,27 @@ describe("kernel exec: the cells a type check takes in", function () {
     for (let i = 0; i < 3; i++) await nb.value(`const later${i} = ${i};`);
     const reply = await nb.executor.complete("uniquelyNamed", "uniquelyNamed".length);
     assert.ok(reply.matches.includes("uniquelyNamedRootCheck"), JSON.stringify(reply.matches));
+  });
+});
+
+describe("kernel exec: the declarations the built kernel's checker reads", function () {
+  this.timeout(120_000);
+
+  it("takes in tsnnx's public declarations, not the TypeScript API's or the kernel's machinery", async () => {
+    // The built kernel (what npm test built, as users run it): its prelude points at dist's .d.ts files.
+    const built = (await import(pathToFileURL(path.resolve("dist/src/kernel/exec/index.js")).href)) as typeof import("../../../src/kernel/exec/index.js");
+    const executor = await built.createExecutor({ cwd: os.tmpdir() });
+    try {
+      const outcome = await executor.execute("const shown = typeof display.html;", new RecordingIO(), { silent: false, storeHistory: true, executionCount: 1 });
+      assert.equal(outcome.status, "ok", JSON.stringify(outcome));
+      const { types } = executor as unknown as { types: { service: ts.LanguageService } };
+      const files = types.service.getProgram()!.getSourceFiles().map((f) => f.fileName);
+      assert.ok(files.some((f) => f.endsWith("dist/src/kernel/exec/display.d.ts")), "the prelude's display declarations");
+      assert.ok(files.some((f) => f.endsWith("dist/src/nnx/module.d.ts")), "tsnnx's declarations");
+      const kernelMachinery = files.filter((f) => f.endsWith("typescript/lib/typescript.d.ts") || /\/kernel\/(magics|exec\/(types|executor))\b/.test(f));
+      assert.deepEqual(kernelMachinery, []);
+    } finally {
+      executor.dispose();
+    }
   });
 });
