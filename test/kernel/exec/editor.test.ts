@@ -146,6 +146,20 @@ describe("kernel exec: completion, inspection, is_complete", function () {
     assert.match(split, /^split\(node: unknown, filter: nnx\.Filter\): \[nnx\.GraphDef, nnx\.State\] \(\+2 overloads\)\n\n`\[graphdef, state\]` of the leaves matching `filter`/);
   });
 
+  it("names a member after its container as TypeScript does: interfaces, generic instances, namespaces, notebook classes", async () => {
+    await nb.value("namespace Shapes { export namespace Round { export function area(r: number): number { return 3 * r * r; } } }");
+    await nb.value("const lookup = new Map<string, number>(); const point = { x: 1, y: 2 };");
+    const shown = async (code: string, cursor: number) => ((await nb.executor.inspect(code, cursor, 0)).data["text/plain"] as string).split("\n")[0];
+    assert.equal(await shown("Math.max", 8), "(method) Math.max(...values: number[]): number");
+    assert.equal(await shown("lookup.get", 10), "(method) Map<string, number>.get(key: string): number | undefined");
+    assert.match(await shown("[1, 2].map", 10), /^\(method\) Array<number>\.map<U>\(callbackfn/);
+    assert.equal(await shown("process.env", 11), "(property) NodeJS.Process.env: NodeJS.ProcessEnv");
+    assert.equal(await shown("Shapes.Round.area", 17), "function Shapes.Round.area(r: number): number");
+    assert.equal(await shown("point.x", 7), "(property) x: number");
+    assert.equal(await shown("tiny.apply", 10), "(method) Tiny.apply(x: number): number");
+    assert.equal(await shown("nnx.Linear", 10), "class Linear");
+  });
+
   it("says whether code is complete, incomplete (with indent) or invalid", async () => {
     const cases: [string, string, string?][] = [
       ["const a = 1;", "complete"],
