@@ -170,10 +170,10 @@ describe("kernel protocol server (vm executor)", function () {
   });
 
   it("interrupts a cell blocked in prompt(), both in its synchronous part and after an await", async () => {
-    const interruptedCells: string[] = [];
+    let lastInterrupted = "";
     for (const code of [`blockedSync = 1; prompt("never answered? ")`, `await new Promise((r) => setTimeout(r, 10)); blockedAsync = 2; prompt("never answered? ")`]) {
       const asking = await kernel.send("shell", "execute_request", { code, allow_stdin: true });
-      interruptedCells.push(asking.msgId);
+      lastInterrupted = asking.msgId;
       await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === asking.msgId), 10000, "input_request", "stdin");
       await kernel.request("control", "interrupt_request", {}, 5000);
       const reply = await withTimeout(asking.reply, 5000, `reply of the interrupted prompt in: ${code}`);
@@ -184,7 +184,7 @@ describe("kernel protocol server (vm executor)", function () {
     assert.equal(ofType(kept.outputs, "execute_result")[0].content.data["text/plain"], "[ 1, 2 ]");
     // A late reply to an interrupted request (JupyterLab names the request it answers) is dropped,
     // even while another prompt is pending; that prompt gets its own reply.
-    const interrupted = kernel.stdinLog.find((m) => m.parent_header.msg_id === interruptedCells[1])!;
+    const interrupted = kernel.stdinLog.find((m) => m.parent_header.msg_id === lastInterrupted)!;
     const next = await kernel.send("shell", "execute_request", { code: `prompt("fresh? ")`, allow_stdin: true });
     await kernel.waitFor(() => kernel.stdinLog.some((m) => m.parent_header.msg_id === next.msgId), 10000, "input_request", "stdin");
     const pending = kernel.stdinLog.find((m) => m.parent_header.msg_id === next.msgId)!;
