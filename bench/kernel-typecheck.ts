@@ -13,7 +13,7 @@
  * Goals (issue 12): new cells <= 0.5x tslab and <= 10 ms, still after 300
  * cells; completion and inspection <= 0.5x tslab; RSS growth < 100 MB.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { KernelClient, withTimeout } from "../test/kernel/client.js";
 import { stopKernel, tslabArgv, tsnnxArgv } from "./kernel-contenders.js";
@@ -33,9 +33,14 @@ const median = (values: number[]): number => {
 /** The issue's distinct cell: a typed const, a function over it, a call. */
 const distinctCell = (n: number): string => `const v${n}: number = ${n} * 2; function f${n}(a: number): number { return a + v${n}; } f${n}(1)`;
 
+/** Resident memory of the kernel and its child processes (tsnnx's type checker, tsgo, is one). */
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  const own = Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+  );
+  return children.reduce((sum, child) => sum + rssMiB(child), own);
 }
 
 interface Figures {

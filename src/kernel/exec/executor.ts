@@ -33,6 +33,7 @@ import { cellProgress } from "./progress-binding.js";
 import { NotebookScope, use, useFor } from "./scope.js";
 import { isLiveArray } from "./jax-array.js";
 import { NotebookTypes, identifiersIn } from "./notebook-types.js";
+import { TypeCheckInterrupted } from "./type-server.js";
 import { CELL_FUNCTION, errorContent, registerCellScript } from "./traceback.js";
 import { RUNTIME_PARAM } from "./transform.js";
 import { TransformCache } from "./transform-cache.js";
@@ -166,7 +167,7 @@ class NotebookExecutor implements Executor {
     }
     const typeFile = this.types.stage(code, identifiers);
     if (this.settings.typecheck) {
-      const errors = this.types.errors(typeFile, code, label);
+      const errors = this.typeErrors(typeFile, code, label);
       if (errors.length > 0) {
         const evalue = errors.length === 1 ? errors[0]! : `${errors.length} type errors (run %typecheck off to run anyway)`;
         return { status: "error", ename: "TSError", evalue, traceback: errors };
@@ -297,6 +298,15 @@ class NotebookExecutor implements Executor {
     this.scope.set(name, value);
   }
 
+  private typeErrors(typeFile: string, code: string, label: string): string[] {
+    try {
+      return this.types.errors(typeFile, code, label);
+    } catch (error) {
+      if (error instanceof TypeCheckInterrupted) throw new InterruptedError("the cell was interrupted during its type check");
+      throw error;
+    }
+  }
+
   registerMagic(name: string, handler: MagicHandler): void {
     this.magics.register(name, handler);
   }
@@ -351,6 +361,7 @@ class NotebookExecutor implements Executor {
   }
 
   dispose(): void {
+    this.types.dispose();
     this.scope.dispose();
   }
 }

@@ -28,6 +28,7 @@ import path from "node:path";
 import type ts from "typescript";
 import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
 import { DiskCache } from "./disk-cache.js";
+import { TypeServer, type TypeError } from "./type-server.js";
 
 /** "Cannot assign to 'x' because it is an import.": fine for a notebook's `let` and `var`. */
 const ASSIGN_TO_IMPORT = 2632;
@@ -67,11 +68,18 @@ export class NotebookTypes {
   private readonly owners = new Map<string, Owner>();
   private batch!: Batch;
   private readonly service: ts.LanguageService;
+  /** Checks staged cells (completion and inspection use `service`). */
+  private readonly server: TypeServer;
+  /** The tsconfig that names the program's roots for `server`: a virtual file too. */
+  private readonly configFile: string;
+  private readonly configOptions: Record<string, unknown>;
   private readonly options: ts.CompilerOptions;
   private readonly preludeFile: string;
   private batchCounter = 0;
   private cellCounter = 0;
   private readonly notebookId = ++notebookCounter;
+  /** Every file of this notebook's own is named with it, so none can be on disk or another notebook's. */
+  private readonly virtualPrefix: string;
   /** The cell checked last, until it is committed (or replaced by the next check). */
   private pending: { file: string; cell: CellFile } | null = null;
   /** The file completion and inspection requests look at. */
@@ -100,7 +108,11 @@ export class NotebookTypes {
     this.resolutions = ts.createModuleResolutionCache(cwd, (f) => f, this.options);
     // Shares the parsed package.json files with module resolution (parsing them again per cell was costly).
     this.typeResolutions = ts.createTypeReferenceDirectiveResolutionCache(cwd, (f) => f, this.options, this.resolutions.getPackageJsonInfoCache());
+    this.virtualPrefix = path.join(cwd, `__tsnnx_${this.notebookId}_`);
     this.preludeFile = this.virtualPath("prelude");
+    this.configFile = this.virtualPath("tsconfig").replace(/\.ts$/, ".json");
+    this.configOptions = configOptions(cwd, kernelRoot);
+    this.server = new TypeServer(this.configFile, { text: (f) => this.files.get(f)?.text, isVirtual: (f) => f.startsWith(this.virtualPrefix) }, cwd);
     this.inputFile = this.virtualPath("input");
     this.setFile(this.preludeFile, preludeText(prelude));
     this.newBatch();
@@ -131,6 +143,8 @@ export class NotebookTypes {
   prepareNextCell(): void {
     if (this.batch.cells.length < SLOTS) return;
     this.newBatch();
+    this.writeConfig();
+    this.server.prepare();
     this.service.getProgram();
   }
 
@@ -148,6 +162,7 @@ export class NotebookTypes {
     this.newEpoch();
     this.disk.clear();
     this.resolutions.clear();
+    this.server.forgetDisk();
     const file = this.files.get(fileName)!;
     this.files.set(fileName, { ...file, version: file.version + 1 });
     return this.formattedErrors(fileName, code, label);
@@ -164,10 +179,17 @@ export class NotebookTypes {
     this.cleanChecks.clear();
   }
 
-  private diagnostics(fileName: string): ts.Diagnostic[] {
-    return [...this.service.getSyntacticDiagnostics(fileName), ...this.service.getSemanticDiagnostics(fileName)].filter(
-      (d) => d.category === this.ts.DiagnosticCategory.Error,
-    );
+  private diagnostics(fileName: string): TypeError[] {
+    this.writeConfig();
+    return this.server.errors(fileName);
+  }
+
+  private writeConfig(): void {
+    this.setFile(this.configFile, JSON.stringify({ compilerOptions: this.configOptions, files: this.roots() }));
+  }
+
+  private roots(): string[] {
+    return [this.preludeFile, ...this.globalCells.filter((file) => !this.batch.slots.includes(file)), this.batch.scope, ...this.batch.slots, this.inputFile];
   }
 
   /** Makes the declarations of the staged cell `fileName` visible to later cells. */
@@ -187,6 +209,11 @@ export class NotebookTypes {
       this.globalCells.push(fileName);
       this.newEpoch();
     }
+  }
+
+  /** Stops the checker's child process. */
+  dispose(): void {
+    this.server.close();
   }
 
   /** Completions at `cursor` in `code`, as a cell after everything committed. */
@@ -335,11 +362,11 @@ export class NotebookTypes {
       this.setFile(batch.slots[slot]!, fileText({ ...cell, imports: namesByFile(owners) }));
     });
     this.files.delete(batch.scope);
+    this.server.removed(batch.scope);
   }
 
-  private formatDiagnostic(d: ts.Diagnostic, code: string, label: string): string[] {
-    const ts = this.ts;
-    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+  private formatDiagnostic(d: TypeError, code: string, label: string): string[] {
+    const { message } = d;
     if (d.code === UNTYPED_MODULE) return [];
     if (d.code === ASSIGN_TO_IMPORT) {
       const name = /'([^']+)'/.exec(message)?.[1] ?? "";
@@ -350,7 +377,7 @@ export class NotebookTypes {
     return [`${this.position(d, code, label)} - error TS${d.code}: ${message}`];
   }
 
-  private position(d: ts.Diagnostic, code: string, label: string): string {
+  private position(d: TypeError, code: string, label: string): string {
     if (d.start === undefined) return label;
     const { line, character } = this.ts.getLineAndCharacterOfPosition(
       this.ts.createSourceFile("pos.ts", code, this.ts.ScriptTarget.ES2022),
@@ -360,13 +387,14 @@ export class NotebookTypes {
   }
 
   private virtualPath(name: string): string {
-    return path.join(this.cwd, `__tsnnx_${this.notebookId}_${name}.ts`);
+    return `${this.virtualPrefix}${name}.ts`;
   }
 
   private setFile(fileName: string, text: string): void {
     const old = this.files.get(fileName);
     if (old?.text === text) return;
     this.files.set(fileName, { text, version: (old?.version ?? 0) + 1 });
+    this.server.written(fileName, old === undefined);
   }
 
   /** `getModuleResolutionCache` is read by the language service's program host though LanguageServiceHost's typing omits it. */
@@ -385,13 +413,7 @@ export class NotebookTypes {
       ...moduleHost,
       getCurrentDirectory: () => this.cwd,
       getCompilationSettings: () => this.options,
-      getScriptFileNames: () => [
-        this.preludeFile,
-        ...this.globalCells.filter((file) => !this.batch.slots.includes(file)),
-        this.batch.scope,
-        ...this.batch.slots,
-        this.inputFile,
-      ],
+      getScriptFileNames: () => this.roots(),
       getScriptVersion: (f) => String(this.files.get(f)?.version ?? 0),
       getScriptSnapshot: (f) => {
         const text = this.files.get(f)?.text;
@@ -532,6 +554,26 @@ function compilerOptions(tsApi: typeof ts, kernelRoot: string): ts.CompilerOptio
     lib: ["lib.es2023.d.ts", "lib.dom.d.ts"],
     types: ["node"],
     typeRoots: [path.join(kernelRoot, "node_modules", "@types")],
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    esModuleInterop: true,
+    allowImportingTsExtensions: true,
+    resolveJsonModule: true,
+    useDefineForClassFields: true,
+  };
+}
+
+/** `compilerOptions` in a tsconfig's terms, for tsgo; `paths` falls back to the kernel's own packages as `host` does. */
+function configOptions(cwd: string, kernelRoot: string): Record<string, unknown> {
+  return {
+    target: "es2022",
+    module: "esnext",
+    moduleResolution: "bundler",
+    lib: ["es2023", "dom"],
+    types: ["node"],
+    typeRoots: [path.join(kernelRoot, "node_modules", "@types")],
+    paths: { "*": [path.join(cwd, "node_modules", "*"), path.join(kernelRoot, "node_modules", "*")] },
     strict: true,
     noEmit: true,
     skipLibCheck: true,

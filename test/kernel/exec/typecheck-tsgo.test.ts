@@ -1,0 +1,98 @@
+/**
+ * Cells are checked by TypeScript 7 (tsgo) in a child process. Its errors
+ * must read as the TypeScript that users know reports them, and the child is
+ * machinery the notebook never sees: if it dies, the next cell is checked by
+ * a new one.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import ts from "typescript";
+import { Notebook } from "./helpers.js";
+
+/** The errors TypeScript 6's own API reports for `code` alone, formatted as the kernel formats them. */
+function typeScript6Errors(code: string, label: string): string[] {
+  const fileName = "/cell.ts";
+  const options: ts.CompilerOptions = { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, lib: ["lib.es2023.d.ts"], noEmit: true, types: [] };
+  const host = ts.createCompilerHost(options);
+  const readFile = host.readFile.bind(host);
+  host.readFile = (f) => (f === fileName ? code : readFile(f));
+  host.fileExists = ((exists) => (f: string) => f === fileName || exists(f))(host.fileExists.bind(host));
+  host.getSourceFile = ((get) => (f: string, v: ts.ScriptTarget | ts.CreateSourceFileOptions) =>
+    f === fileName ? ts.createSourceFile(f, code, v) : get(f, v))(host.getSourceFile.bind(host));
+  const program = ts.createProgram([fileName], options, host);
+  const file = program.getSourceFile(fileName)!;
+  return program.getSemanticDiagnostics(file).map((d) => {
+    const { line, character } = file.getLineAndCharacterOfPosition(d.start!);
+    return `${label}:${line + 1}:${character + 1} - error TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+  });
+}
+
+/** Process ids of this process's live children running tsgo, TypeScript 7's native compiler (other suites' notebooks may have some too). */
+function tsgoChildren(): Set<number> {
+  const runsTsgo = (pid: number): boolean => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`).includes("/node_modules/@typescript/typescript-");
+    } catch {
+      return false; // exited (a zombie has no executable)
+    }
+  };
+  const children = readdirSync(`/proc/${process.pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${process.pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+  );
+  return new Set(children.filter(runsTsgo));
+}
+
+function startedSince(before: Set<number>): number[] {
+  return [...tsgoChildren()].filter((pid) => !before.has(pid));
+}
+
+describe("kernel exec: type checking in tsgo", function () {
+  this.timeout(120_000);
+  let nb: Notebook;
+  beforeEach(async () => {
+    nb = await Notebook.open();
+  });
+  afterEach(() => nb?.executor.dispose());
+
+  const erroneous = [
+    // A chain of reasons, each on its own line, indented by depth.
+    "interface Point { x: number }\nconst move: (p: Point) => void = (p: { x: string }) => {};",
+    // Two errors, the second on a later line.
+    'const a: number = "one";\nconst b: string = 2;',
+    // Where the error starts: the argument, not the call.
+    "function half(n: number): number { return n / 2; }\nconst h = half(\n  'x');",
+    "const o: { deep: { leaf: number } } = { deep: { leaf: true } };",
+  ];
+  for (const [i, code] of erroneous.entries()) {
+    it(`reports the errors TypeScript 6 reports, with its positions and messages (${i + 1})`, async () => {
+      const error = await nb.error(code);
+      assert.equal(error.ename, "TSError");
+      const expected = typeScript6Errors(code, `cell[${nb.executionCount}]`);
+      assert.ok(expected.length > 0);
+      assert.deepEqual(error.traceback, expected);
+    });
+  }
+
+  it("checks the next cell in a new child when the last one died", async () => {
+    const before = tsgoChildren();
+    await nb.value("const kept: number = 1;");
+    const [child] = startedSince(before);
+    assert.ok(child, "a tsgo child process");
+    process.kill(child, "SIGKILL");
+    assert.match((await nb.error("const s: string = kept;")).evalue, /TS2322: Type 'number' is not assignable to type 'string'/);
+    assert.equal(await nb.value("kept + 1"), "2");
+    const replaced = startedSince(before);
+    assert.equal(replaced.length, 1);
+    assert.notEqual(replaced[0], child);
+  });
+
+  it("stops its child when the notebook is disposed", async () => {
+    const before = tsgoChildren();
+    await nb.value("const started = 1;");
+    const [child] = startedSince(before);
+    assert.ok(child, "a tsgo child process");
+    nb.executor.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(!tsgoChildren().has(child!));
+  });
+});
