@@ -50,6 +50,8 @@ interface Figures {
   completeAfterCell: number;
   inspectAfterCell: number;
   rerun: number;
+  /** A request that does no work (kernel_info): what every reply costs, the floor of the rows above. */
+  roundTrip: number;
   rssGrowth: number;
 }
 
@@ -72,6 +74,12 @@ async function measure(argv: string[], name: string): Promise<Figures> {
       return times;
     };
     await newCells(5);
+    const roundTrips: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const started = performance.now();
+      await withTimeout((await kernel.send("shell", "kernel_info_request", {})).reply, 10_000, `${name}: kernel_info_request`);
+      roundTrips.push(performance.now() - started);
+    }
     const rssBefore = rssMiB(kernel.process.pid!);
     const after5 = median(await newCells(SAMPLES));
     await newCells(100 - cells);
@@ -105,7 +113,16 @@ async function measure(argv: string[], name: string): Promise<Figures> {
     const inspectAfterCell = await afterCell("inspect_request", (i) => ({ code: `Math.max(${i})`, cursor_pos: 8, detail_level: 0 }));
     const reruns: number[] = [];
     for (let i = 0; i < SAMPLES; i++) reruns.push((await execute("1+1")).ms);
-    return { newCell: { 5: after5, 100: after100, 300: after300 }, complete: median(completions), inspect: median(inspections), completeAfterCell, inspectAfterCell, rerun: median(reruns), rssGrowth };
+    return {
+      newCell: { 5: after5, 100: after100, 300: after300 },
+      complete: median(completions),
+      inspect: median(inspections),
+      completeAfterCell,
+      inspectAfterCell,
+      rerun: median(reruns),
+      roundTrip: median(roundTrips),
+      rssGrowth,
+    };
   } finally {
     await stopKernel(kernel);
   }
@@ -145,4 +162,5 @@ console.log(`| inspect_request \`Math.max\` (ms) | ${ms(ours?.inspect)} | ${ms(t
 console.log(`| complete_request, first after a new cell, new text (ms) | ${ms(ours?.completeAfterCell)} | ${ms(theirs?.completeAfterCell)} | ${ratio(ours?.completeAfterCell, theirs?.completeAfterCell)} | <= 0.5x |`);
 console.log(`| inspect_request, first after a new cell, new text (ms) | ${ms(ours?.inspectAfterCell)} | ${ms(theirs?.inspectAfterCell)} | ${ratio(ours?.inspectAfterCell, theirs?.inspectAfterCell)} | <= 0.5x |`);
 console.log(`| re-run \`1+1\` (ms) | ${ms(ours?.rerun)} | ${ms(theirs?.rerun)} | ${ratio(ours?.rerun, theirs?.rerun)} | keep |`);
+console.log(`| kernel_info_request, the round trip of any request (ms) | ${ms(ours?.roundTrip)} | ${ms(theirs?.roundTrip)} | ${ratio(ours?.roundTrip, theirs?.roundTrip)} | |`);
 console.log(`| RSS growth over cells 5..300 (MiB) | ${ms(ours?.rssGrowth)} | ${ms(theirs?.rssGrowth)} | | < 100 MB |`);

@@ -1,9 +1,10 @@
 /**
- * What the type checker reads from disk (library declarations, packages'
- * package.json and .d.ts files, the notebook's own modules), remembered
- * between cells. The language service builds a new program for every cell
- * and asks again for every file and every module-resolution probe: reading
- * lib.dom.d.ts and @types/node again was most of a type-checked cell's time.
+ * What the language service (completion, inspection) reads from disk
+ * (library declarations, packages' package.json and .d.ts files, the
+ * notebook's own modules), remembered between requests. It builds a new
+ * program for every edit and asks again for every file and every
+ * module-resolution probe: reading lib.dom.d.ts and @types/node again was
+ * most of a type-checked cell's time when it checked cells too.
  *
  * Files on disk were already treated as unchanging (their script version is
  * constant, so the checker never re-parses them); this also remembers what

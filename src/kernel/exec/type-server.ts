@@ -68,9 +68,9 @@ export class TypeServer {
     this.diskChanged = true;
   }
 
-  /** Brings the program up to date with the files (tens of milliseconds after a change of roots). */
+  /** Brings a running checker's program up to date with the files (tens of milliseconds after a change of roots). */
   prepare(): void {
-    this.request(() => undefined);
+    if (this.api) this.request(() => undefined);
   }
 
   /** Syntax and type errors of `file`. */
