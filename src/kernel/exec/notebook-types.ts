@@ -84,6 +84,8 @@ export class NotebookTypes {
   private readonly virtualPrefix: string;
   /** The cell checked last, until it is committed (or replaced by the next check). */
   private pending: { file: string; cell: CellFile } | null = null;
+  /** Whether the language service has built a program (see prepareNextCell). */
+  private serviceWarm = false;
   /** The file completion and inspection requests look at. */
   private readonly inputFile: string;
   private readonly disk: DiskCache;
@@ -139,15 +141,22 @@ export class NotebookTypes {
   }
 
   /**
-   * Starts the next batch if this one is full, and builds its program (tens
-   * of milliseconds in a long notebook), so that the next cell only checks.
+   * Starts the next batch if this one is full, and builds its programs (tens
+   * of milliseconds in a long notebook), so that the next cell only checks
+   * and the next completion only completes. The language service's first
+   * program (about a second: it parses every library file) is built at the
+   * first chance too, so that the first Tab does not wait for it.
    */
   prepareNextCell(): void {
-    if (this.batch.cells.length < SLOTS) return;
-    this.newBatch();
-    this.writeConfig();
-    this.server.prepare();
+    if (this.batch.cells.length === SLOTS) {
+      this.newBatch();
+      this.writeConfig();
+      this.server.prepare();
+    } else if (this.serviceWarm) {
+      return;
+    }
     this.service.getProgram();
+    this.serviceWarm = true;
   }
 
   /** Type errors of the staged cell, formatted `cell[3]:2:5 - error TS2322: ...`. */
