@@ -95,7 +95,9 @@ export class TypeServer {
     try {
       api?.close();
     } catch {
-      // Releasing the snapshots failed: the pipe is broken, the child gone.
+      // Releasing the snapshots failed (a broken pipe, or a signal during the
+      // read): stop the child without asking it, or it may outlive the kernel.
+      (api as unknown as { client: { close(): void } }).client.close();
     }
   }
 
