@@ -107,7 +107,8 @@ export class NotebookTypes {
     kernelRoot: string,
     prelude: PreludeSources,
   ) {
-    this.options = compilerOptions(ts, kernelRoot);
+    const options = notebookOptions(kernelRoot);
+    this.options = ts.convertCompilerOptionsFromJson(options, cwd).options;
     this.disk = new DiskCache(ts);
     this.resolutions = ts.createModuleResolutionCache(cwd, (f) => f, this.options);
     // Shares the parsed package.json files with module resolution (parsing them again per cell was costly).
@@ -115,7 +116,8 @@ export class NotebookTypes {
     this.virtualPrefix = path.join(cwd, `__tsnnx_${this.notebookId}_`);
     this.preludeFile = this.virtualPath("prelude");
     this.configFile = this.virtualPath("tsconfig").replace(/\.ts$/, ".json");
-    this.configOptions = configOptions(cwd, kernelRoot);
+    // tsgo takes no module resolution from us: `paths` falls back to the kernel's own packages as `host` does.
+    this.configOptions = { ...options, paths: { "*": [path.join(cwd, "node_modules", "*"), path.join(kernelRoot, "node_modules", "*")] } };
     this.server = new TypeServer(this.configFile, { text: (f) => this.files.get(f)?.text, isVirtual: (f) => f.startsWith(this.virtualPrefix) }, cwd);
     this.inputFile = this.virtualPath("input");
     this.setFile(this.preludeFile, preludeText(prelude));
@@ -557,26 +559,8 @@ function withoutImportAlias(signature: string): string {
 
 const BUNDLED_NAMESPACE = /\b[A-Za-z]\w*_d_exports\./g;
 
-function compilerOptions(tsApi: typeof ts, kernelRoot: string): ts.CompilerOptions {
-  return {
-    target: tsApi.ScriptTarget.ES2022,
-    module: tsApi.ModuleKind.ESNext,
-    moduleResolution: tsApi.ModuleResolutionKind.Bundler,
-    lib: ["lib.es2023.d.ts", "lib.dom.d.ts"],
-    types: ["node"],
-    typeRoots: [path.join(kernelRoot, "node_modules", "@types")],
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    esModuleInterop: true,
-    allowImportingTsExtensions: true,
-    resolveJsonModule: true,
-    useDefineForClassFields: true,
-  };
-}
-
-/** `compilerOptions` in a tsconfig's terms, for tsgo; `paths` falls back to the kernel's own packages as `host` does. */
-function configOptions(cwd: string, kernelRoot: string): Record<string, unknown> {
+/** The compiler options of a notebook, in a tsconfig's terms (tsgo reads them so; the language service gets them converted). */
+function notebookOptions(kernelRoot: string): Record<string, unknown> {
   return {
     target: "es2022",
     module: "esnext",
@@ -584,7 +568,6 @@ function configOptions(cwd: string, kernelRoot: string): Record<string, unknown>
     lib: ["es2023", "dom"],
     types: ["node"],
     typeRoots: [path.join(kernelRoot, "node_modules", "@types")],
-    paths: { "*": [path.join(cwd, "node_modules", "*"), path.join(kernelRoot, "node_modules", "*")] },
     strict: true,
     noEmit: true,
     skipLibCheck: true,
