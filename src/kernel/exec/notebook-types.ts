@@ -30,7 +30,7 @@ import path from "node:path";
 import type ts from "typescript";
 import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
 import { DiskCache } from "./disk-cache.js";
-import { TypeServer, type TypeError } from "./type-server.js";
+import { TypeServer, type CheckError } from "./type-server.js";
 
 /** "Cannot assign to 'x' because it is an import.": fine for a notebook's `let` and `var`. */
 const ASSIGN_TO_IMPORT = 2632;
@@ -192,7 +192,7 @@ export class NotebookTypes {
     this.cleanChecks.clear();
   }
 
-  private diagnostics(fileName: string): TypeError[] {
+  private diagnostics(fileName: string): CheckError[] {
     this.writeConfig();
     return this.server.errors(fileName);
   }
@@ -378,7 +378,7 @@ export class NotebookTypes {
     this.server.removed(batch.scope);
   }
 
-  private formatDiagnostic(d: TypeError, code: string, label: string): string[] {
+  private formatDiagnostic(d: CheckError, code: string, label: string): string[] {
     const { message } = d;
     if (d.code === UNTYPED_MODULE) return [];
     if (d.code === ASSIGN_TO_IMPORT) {
@@ -390,7 +390,7 @@ export class NotebookTypes {
     return [`${this.position(d, code, label)} - error TS${d.code}: ${message}`];
   }
 
-  private position(d: TypeError, code: string, label: string): string {
+  private position(d: CheckError, code: string, label: string): string {
     if (d.start === undefined) return label;
     const { line, character } = this.ts.getLineAndCharacterOfPosition(
       this.ts.createSourceFile("pos.ts", code, this.ts.ScriptTarget.ES2022),

@@ -14,12 +14,12 @@
  *
  * The API is tsgo's synchronous one (blocking pipe reads), as the check is
  * on the execute path anyway. A child that died (a signal to the process
- * group, a crash) is replaced by a fresh one on the next request.
+ * group, a crash) is replaced by a fresh one, and the request tried again.
  */
 import { API, DiagnosticCategory, type Diagnostic, type Snapshot } from "typescript-native/unstable/sync";
 
 /** A type error as the kernel reports it: TypeScript's code, where it starts in the file, its message with the chain flattened. */
-export interface TypeError {
+export interface CheckError {
   code: number;
   start: number | undefined;
   message: string;
@@ -74,7 +74,7 @@ export class TypeServer {
   }
 
   /** Syntax and type errors of `file`. */
-  errors(file: string): TypeError[] {
+  errors(file: string): CheckError[] {
     return this.request((snapshot) => {
       const program = snapshot.getProject(this.configFile)!.program;
       return [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]
