@@ -26,6 +26,7 @@
  * the input slot, importing from all of them. The structure is rebuilt once a
  * batch, when a new one begins.
  */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type ts from "typescript";
 import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
@@ -116,8 +117,7 @@ export class NotebookTypes {
     this.virtualPrefix = path.join(cwd, `__tsnnx_${this.notebookId}_`);
     this.preludeFile = this.virtualPath("prelude");
     this.configFile = this.virtualPath("tsconfig").replace(/\.ts$/, ".json");
-    // tsgo takes no module resolution from us: `paths` falls back to the kernel's own packages as `host` does.
-    this.configOptions = { ...options, paths: { "*": [path.join(cwd, "node_modules", "*"), path.join(kernelRoot, "node_modules", "*")] } };
+    this.configOptions = { ...options, paths: kernelFallbackPaths(cwd, kernelRoot) };
     this.server = new TypeServer(this.configFile, { text: (f) => this.files.get(f)?.text, isVirtual: (f) => f.startsWith(this.virtualPrefix) }, cwd);
     this.inputFile = this.virtualPath("input");
     this.setFile(this.preludeFile, preludeText(prelude));
@@ -575,6 +575,21 @@ function notebookOptions(kernelRoot: string): Record<string, unknown> {
     allowImportingTsExtensions: true,
     resolveJsonModule: true,
     useDefineForClassFields: true,
+  };
+}
+
+/**
+ * tsgo takes no module resolution from us, so `paths` gives it the fallback
+ * `host` gives the language service: a package from the notebook's folder,
+ * else from the kernel's dependencies, or the kernel's package itself (a
+ * notebook may `import { ... } from "tsnnx"`; the kernel's own resolution
+ * finds it as a self-reference from its root).
+ */
+function kernelFallbackPaths(cwd: string, kernelRoot: string): Record<string, string[]> {
+  const { name } = JSON.parse(readFileSync(path.join(kernelRoot, "package.json"), "utf8")) as { name: string };
+  return {
+    [name]: [path.join(cwd, "node_modules", name), kernelRoot],
+    "*": [path.join(cwd, "node_modules", "*"), path.join(kernelRoot, "node_modules", "*")],
   };
 }
 

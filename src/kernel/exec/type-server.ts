@@ -16,6 +16,10 @@
  * on the execute path anyway. A child that died (a signal to the process
  * group, a crash) is replaced by a fresh one, and the request tried again.
  */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { API, DiagnosticCategory, type Diagnostic, type Snapshot } from "typescript-native/unstable/sync";
 
 /** A type error as the kernel reports it: TypeScript's code, where it starts in the file, its message with the chain flattened. */
@@ -123,7 +127,8 @@ export class TypeServer {
 
   private update(): Snapshot {
     if (!this.api) {
-      this.api = withChildEnvironment(CHILD_ENVIRONMENT, () => new API({ cwd: this.cwd, fs: this.callbacks() }));
+      const { tsserverPath, environment } = childLaunch();
+      this.api = withChildEnvironment(environment, () => new API({ cwd: this.cwd, fs: this.callbacks(), tsserverPath }));
       this.snapshot = this.api.updateSnapshot({ openProjects: [this.configFile] });
       this.clearChanges();
       return this.snapshot;
@@ -156,13 +161,34 @@ export class TypeServer {
 }
 
 /**
- * Go's garbage collector lets the heap grow to twice what is live (GOGC=100)
- * before collecting; each batch's new program leaves garbage behind, and over
- * 300 cells the child settled 70 MiB above its start. At 50 it settles at
- * half that, with no change in a check's time (bench/kernel-typecheck.ts).
- * A GOGC the user set is kept.
+ * How to start tsgo. Go's garbage collector lets the heap grow to twice what
+ * is live (GOGC=100) before collecting; each batch's new program leaves
+ * garbage behind, and over 300 cells the child settled 70 MiB above its
+ * start. At 50 it settles at half that, with no change in a check's time
+ * (bench/kernel-typecheck.ts); a GOGC the user set is kept.
+ *
+ * tsgo can hang instead of exiting when its stdin closes: a kernel killed by
+ * a test left one holding the kernel's stderr pipe, and the test runner
+ * waited on that pipe for ever. Where util-linux's setpriv is on the PATH,
+ * tsgo-child.sh starts it with a parent-death signal, so it dies with the
+ * kernel however the kernel dies.
  */
-const CHILD_ENVIRONMENT = { GOGC: "50" };
+function childLaunch(): { tsserverPath: string | undefined; environment: Record<string, string> } {
+  const environment = { GOGC: "50" };
+  if (!onPath("setpriv")) return { tsserverPath: undefined, environment };
+  return { tsserverPath: fileURLToPath(new URL("./tsgo-child.sh", import.meta.url)), environment: { ...environment, TSNNX_TSGO: tsgoExecutable() } };
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && existsSync(path.join(dir, command)));
+}
+
+/** tsgo's executable, where typescript-native looks for it: its platform package's lib/tsc. */
+function tsgoExecutable(): string {
+  const fromNative = createRequire(createRequire(import.meta.url).resolve("typescript-native/package.json"));
+  const platformPackage = fromNative.resolve(`@typescript/typescript-${process.platform}-${process.arch}/package.json`);
+  return path.join(path.dirname(platformPackage), "lib", "tsc");
+}
 
 /** Runs `spawn` (which starts a child with this process's environment) with `variables` added where unset. */
 function withChildEnvironment<T>(variables: Record<string, string>, spawn: () => T): T {

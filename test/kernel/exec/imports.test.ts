@@ -87,6 +87,11 @@ describe("kernel exec: imports", function () {
     assert.equal(await nb.value("import { numpy as jnp } from '@jax-js/jax';\ntypeof jnp.ones"), "'function'");
   });
 
+  it("imports tsnnx itself by its package name, with its types", async () => {
+    assert.equal(await nb.value("import { ShapeDtypeStruct as SDS } from 'tsnnx';\nnew SDS([2, 3], np.float32).shape.length"), "2");
+    assert.match((await nb.error("const wrongShape: SDS = { shape: 'two', dtype: np.float32 };")).evalue, /TS2322: Type 'string' is not assignable to type '(readonly )?number\[\]'/);
+  });
+
   it("names a missing module and the folder it looked in", async () => {
     const typeError = await nb.error("import { nope } from 'no-such-package';");
     assert.match(typeError.evalue, /:1:22 - error TS2307: Cannot find module 'no-such-package'/);

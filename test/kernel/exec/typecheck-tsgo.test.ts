@@ -5,9 +5,16 @@
  * a new one.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { Notebook } from "./helpers.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** The errors TypeScript 6's own API reports for `code` alone, formatted as the kernel formats them. */
 function typeScript6Errors(code: string, label: string): string[] {
@@ -27,8 +34,8 @@ function typeScript6Errors(code: string, label: string): string[] {
   });
 }
 
-/** Process ids of this process's live children running tsgo, TypeScript 7's native compiler (other suites' notebooks may have some too). */
-function tsgoChildren(): Set<number> {
+/** Process ids of `parent`'s live children running tsgo, TypeScript 7's native compiler (other suites' notebooks may have some too). */
+function tsgoChildren(parent = process.pid): Set<number> {
   const runsTsgo = (pid: number): boolean => {
     try {
       return readlinkSync(`/proc/${pid}/exe`).includes("/node_modules/@typescript/typescript-");
@@ -36,8 +43,8 @@ function tsgoChildren(): Set<number> {
       return false; // exited (a zombie has no executable)
     }
   };
-  const children = readdirSync(`/proc/${process.pid}/task`).flatMap((task) =>
-    readFileSync(`/proc/${process.pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+  const children = readdirSync(`/proc/${parent}/task`).flatMap((task) =>
+    readFileSync(`/proc/${parent}/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
   );
   return new Set(children.filter(runsTsgo));
 }
@@ -94,5 +101,27 @@ describe("kernel exec: type checking in tsgo", function () {
     nb.executor.dispose();
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.ok(!tsgoChildren().has(child!));
+  });
+
+  it("dies with a kernel killed outright, even when it cannot act on its closed stdin", async function () {
+    const onPath = (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && existsSync(path.join(dir, "setpriv")));
+    if (!onPath) this.skip(); // the parent-death signal comes from util-linux's setpriv
+    const kernel = spawn(process.execPath, ["--import", "tsx", path.join(here, "fixtures/child-notebook.ts"), os.tmpdir()], { stdio: ["pipe", "pipe", "inherit"] });
+    try {
+      const lines = createInterface({ input: kernel.stdout });
+      const done = new Promise<void>((resolve) => lines.on("line", (line) => (JSON.parse(line) as { event: string }).event === "done" && resolve()));
+      kernel.stdin.write(JSON.stringify({ code: "const checked: number = 1;" }) + "\n");
+      await done;
+      const [child] = tsgoChildren(kernel.pid!);
+      assert.ok(child, "the kernel's tsgo child");
+      // Stopped, it stands for a tsgo that hangs: only a signal from outside ends it.
+      process.kill(child, "SIGSTOP");
+      kernel.kill("SIGKILL");
+      const gone = () => !existsSync(`/proc/${child}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${child}/status`, "utf8"));
+      for (let waited = 0; !gone() && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(gone(), `tsgo ${child} outlived its kernel`);
+    } finally {
+      kernel.kill("SIGKILL");
+    }
   });
 });
