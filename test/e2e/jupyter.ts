@@ -114,7 +114,8 @@ export async function startJupyterServer(jenv: JupyterEnv, readyTimeoutMs = 60_0
       "--allow-root",
       "--no-browser",
     ],
-    { env: jenv.env, stdio: ["ignore", "pipe", "pipe"] },
+    // Kernels started without a notebook path run in the server's own folder: the scratch one, not the repository.
+    { cwd: jenv.workDir, env: jenv.env, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
