@@ -73,7 +73,7 @@ export class NotebookTypes {
   private readonly service: ts.LanguageService;
   /** Checks staged cells (completion and inspection use `service`). */
   private readonly server: TypeServer;
-  /** The tsconfig that names the program's roots for `server`: a virtual file too. */
+  /** The tsconfig that names the program's roots for `server`: a virtual file too, rewritten when a batch starts (the roots change only then). */
   private readonly configFile: string;
   private readonly configOptions: Record<string, unknown>;
   private readonly options: ts.CompilerOptions;
@@ -116,7 +116,7 @@ export class NotebookTypes {
     this.typeResolutions = ts.createTypeReferenceDirectiveResolutionCache(cwd, (f) => f, this.options, this.resolutions.getPackageJsonInfoCache());
     this.virtualPrefix = path.join(cwd, `__tsnnx_${this.notebookId}_`);
     this.preludeFile = this.virtualPath("prelude");
-    this.configFile = this.virtualPath("tsconfig").replace(/\.ts$/, ".json");
+    this.configFile = `${this.virtualPrefix}tsconfig.json`;
     this.configOptions = { ...options, paths: kernelFallbackPaths(cwd, kernelRoot) };
     this.server = new TypeServer(this.configFile, { text: (f) => this.files.get(f)?.text, isVirtual: (f) => f.startsWith(this.virtualPrefix) }, cwd);
     this.inputFile = this.virtualPath("input");
@@ -152,7 +152,6 @@ export class NotebookTypes {
   prepareNextCell(): void {
     if (this.batch.cells.length === SLOTS) {
       this.newBatch();
-      this.writeConfig();
       this.server.prepare();
     } else if (this.serviceWarm) {
       return;
@@ -176,13 +175,11 @@ export class NotebookTypes {
     this.disk.clear();
     this.resolutions.clear();
     this.server.forgetDisk();
-    const file = this.files.get(fileName)!;
-    this.files.set(fileName, { ...file, version: file.version + 1 });
     return this.formattedErrors(fileName, code, label);
   }
 
   private formattedErrors(fileName: string, code: string, label: string): string[] {
-    return this.diagnostics(fileName)
+    return this.server.errors(fileName)
       .filter((d) => d.start === undefined || d.start <= code.length)
       .flatMap((d) => this.formatDiagnostic(d, code, label));
   }
@@ -190,15 +187,6 @@ export class NotebookTypes {
   private newEpoch(): void {
     this.epoch++;
     this.cleanChecks.clear();
-  }
-
-  private diagnostics(fileName: string): CheckError[] {
-    this.writeConfig();
-    return this.server.errors(fileName);
-  }
-
-  private writeConfig(): void {
-    this.setFile(this.configFile, JSON.stringify({ compilerOptions: this.configOptions, files: this.roots() }));
   }
 
   private roots(): string[] {
@@ -362,6 +350,7 @@ export class NotebookTypes {
     this.batch = { scope, scopeOwners, slots, cells: [] };
     slots.forEach((file, slot) => this.setFile(file, this.placeholder(slot)));
     this.setFile(this.inputFile, this.placeholder(SLOTS));
+    this.setFile(this.configFile, JSON.stringify({ compilerOptions: this.configOptions, files: this.roots() }));
   }
 
   /** Slot `slot`'s file before a cell is written into it: its imports, no names. */
