@@ -15,7 +15,7 @@ import { display } from "./display.js";
 import { installOutputRouting } from "./output.js";
 import { importFromNotebook } from "./imports.js";
 import { isComplete } from "./is-complete.js";
-import { describesItself, jupyterKind, rankCompletions, type JupyterCompletionType } from "./completion.js";
+import type { Completion, JupyterCompletionType } from "./completion.js";
 import { cellAwaiting, cellCodeOver, createInterruptGate, enterCellCode, leaveCellCode, type InterruptGate } from "../interrupt-gate.js";
 import { checkSigintHold } from "../sigint-hold.js";
 import {
@@ -53,9 +53,6 @@ const execDir = path.dirname(fileURLToPath(import.meta.url));
 const RUNTIME_SLOT = Symbol.for("tsnnx.kernel.cellRuntime");
 const RUNTIME_EXPR = `globalThis[Symbol.for("tsnnx.kernel.cellRuntime")]`;
 export const INTERRUPTED = "KeyboardInterrupt";
-/** How many of the best completions get their type (each costs a look-up by the checker). */
-const DESCRIBED_COMPLETIONS = 30;
-
 /** What the emitted code of a cell calls (see transform.ts). */
 interface CellRuntime {
   scope: Record<string, unknown>;
@@ -316,7 +313,7 @@ class NotebookExecutor implements Executor {
     let start = cursor;
     while (start > 0 && /[\w$]/.test(code[start - 1]!)) start--;
     const prefix = code.slice(start, cursor);
-    const reply = (replaceFrom: number, matches: { text: string; type: string; signature: string }[]): CompleteReply => {
+    const reply = (replaceFrom: number, matches: Completion[]): CompleteReply => {
       const cursorStart = codePointOffset(code, replaceFrom);
       const types: JupyterCompletionType[] = matches.map((m) => ({ start: cursorStart, end: cursorPos, ...m }));
       return { matches: matches.map((m) => m.text), cursorStart, cursorEnd: cursorPos, metadata: { _jupyter_types_experimental: types } };
@@ -327,17 +324,7 @@ class NotebookExecutor implements Executor {
       const typed = magic.matches.map((text) => ({ text, type: text.startsWith("-") ? "param" : "magic", signature: "" }));
       return reply(lineStart + magic.start, typed);
     }
-    const checked = withoutMagicSyntax(code, this.magics);
-    const entries = rankCompletions(this.types.completions(checked, cursor)?.entries ?? [], prefix);
-    const described = entries.slice(0, DESCRIBED_COMPLETIONS).filter(describesItself);
-    const types = new Map(this.types.completionTypes(checked, cursor, described).map((t, i) => [described[i]!, t]));
-    return reply(
-      start,
-      entries.map((e) => {
-        const { flags, type } = types.get(e) ?? { flags: this.ts.SymbolFlags.None, type: "" };
-        return { text: e.name, type: jupyterKind(this.ts, e.kind, flags), signature: type };
-      }),
-    );
+    return reply(start, this.types.completions(withoutMagicSyntax(code, this.magics), cursor, prefix));
   }
 
   async inspect(code: string, cursorPos: number, _detailLevel: 0 | 1): Promise<InspectReply> {

@@ -1,10 +1,10 @@
 /**
  * The type checker's view of a notebook: one in-memory TypeScript module per
- * cell. New cells are checked by tsgo in a child process (type-server.ts);
- * completion and inspection come from a TypeScript 6 LanguageService, as
- * tsgo's API has neither quick info nor completions that might need
- * auto-imports. Both read the same files and reuse what did not change:
- * earlier cells' files never do.
+ * cell. New cells are checked by tsgo in a child process (type-server.ts),
+ * and members after a dot are completed there. Names in scope and inspection
+ * come from a TypeScript 6 LanguageService, as tsgo's API has no quick info
+ * and refuses completions that might need auto-imports. Both read the same
+ * files and reuse what did not change: earlier cells' files never do.
  *
  * Each cell's file is the cell's text, unchanged so that positions match,
  * followed by two lines: an import of every notebook name the cell uses but
@@ -31,6 +31,8 @@ import path from "node:path";
 import type ts from "typescript";
 import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
 import { DiskCache } from "./disk-cache.js";
+import { SymbolFlags } from "typescript-native/unstable/sync";
+import { DESCRIBED_COMPLETIONS, describesItself, jupyterKind, rankCompletions, symbolKind, type Completion } from "./completion.js";
 import { TypeServer, type CheckError } from "./type-server.js";
 
 /** "Cannot assign to 'x' because it is an import.": fine for a notebook's `let` and `var`. */
@@ -217,37 +219,76 @@ export class NotebookTypes {
     this.server.close();
   }
 
-  /** Completions at `cursor` in `code`, as a cell after everything committed. */
-  completions(code: string, cursor: number): ts.CompletionInfo | undefined {
-    return this.withInput(code, cursor, () =>
-      this.service.getCompletionsAtPosition(this.inputFile, cursor, {
-        includeCompletionsWithInsertText: false,
-        includeCompletionsForModuleExports: false,
-      }),
-    );
+  /**
+   * Completions at `cursor` in `code` (a cell after everything committed)
+   * whose names start with `prefix`, the word before the cursor: best first,
+   * the first DESCRIBED_COMPLETIONS worth it with their types. The members
+   * after a dot come from tsgo, which already holds the notebook's program as
+   * the last check left it (a new input text is a new program in
+   * TypeScript 6: after a long notebook, milliseconds more). The names in
+   * scope come from TypeScript 6, as tsgo's API refuses them (it would offer
+   * auto-imports, which it cannot build there).
+   */
+  completions(code: string, cursor: number, prefix: string): Completion[] {
+    return this.withInput(code, cursor, () => {
+      if (!isMemberAccess(code, cursor - prefix.length)) return this.scopeCompletions(cursor, prefix);
+      try {
+        return this.memberCompletions(cursor, prefix);
+      } catch {
+        // tsgo failed (and was replaced): the language service can answer this too.
+        return this.scopeCompletions(cursor, prefix);
+      }
+    });
+  }
+
+  /** Member completions from tsgo; the described ones' types in few round trips (one for all value types). */
+  private memberCompletions(cursor: number, prefix: string): Completion[] {
+    return this.server.query(({ checker }) => {
+      const entries = checker.getCompletionsAtPosition(this.inputFile, cursor, { includeSymbol: true })?.entries ?? [];
+      // An entry with its own insertion rewrites the text before the cursor (`a.` into `a[Symbol]`), which a Jupyter match cannot.
+      const ranked = rankCompletions(entries.filter((entry) => entry.insertText === undefined), prefix);
+      const described = ranked.slice(0, DESCRIBED_COMPLETIONS).filter((entry) => entry.symbol && describesItself(entry));
+      const symbols = described.map(({ symbol }) => (symbol!.flags & SymbolFlags.Alias ? checker.getAliasedSymbol(symbol!) : symbol!));
+      const values = symbols.filter((symbol) => symbol.flags & SymbolFlags.Value);
+      const valueTypes = new Map(values.length === 0 ? [] : checker.getTypeOfSymbol(values).map((type, i) => [values[i]!, type]));
+      const descriptions = new Map(
+        described.map((entry, i) => {
+          const symbol = symbols[i]!;
+          const type = valueTypes.has(symbol) ? valueTypes.get(symbol) : checker.getDeclaredTypeOfSymbol(symbol);
+          return [entry, { type: symbolKind(symbol.flags), signature: type ? checker.typeToString(type, undefined, NO_TRUNCATION) : "" }];
+        }),
+      );
+      return ranked.map((entry) => ({
+        text: entry.name,
+        ...(descriptions.get(entry) ?? { type: entry.symbol ? symbolKind(entry.symbol.flags) : "text", signature: "" }),
+      }));
+    });
   }
 
   /**
-   * What `entries` of `completions(code, cursor)` are: the symbol's flags
-   * (an import of a notebook name resolved to what it names) and its type,
-   * unqualified (`Param<Array>`). Looked up in the checker once for all
-   * entries: the service's entry details (and entry symbols) compute the
-   * completion again per entry and qualify names through the globals, which
-   * costs a fresh checker (one per edit) milliseconds per entry.
+   * Completions from the language service, their types looked up in its
+   * checker once for all: the service's entry details (and entry symbols)
+   * compute the completion again per entry and qualify names through the
+   * globals, which costs a fresh checker (one per edit) milliseconds per
+   * entry.
    */
-  completionTypes(code: string, cursor: number, entries: readonly ts.CompletionEntry[]): { flags: ts.SymbolFlags; type: string }[] {
-    return this.withInput(code, cursor, () => {
-      const ts = this.ts;
-      const program = this.service.getProgram()!;
-      const checker = program.getTypeChecker();
-      const lookUp = this.namesAt(program.getSourceFile(this.inputFile)!, cursor, checker);
-      return entries.map((entry) => {
-        let symbol = lookUp(entry.name);
-        if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-        if (!symbol) return { flags: ts.SymbolFlags.None, type: "" };
-        const type = symbol.flags & ts.SymbolFlags.Value ? checker.getTypeOfSymbol(symbol) : checker.getDeclaredTypeOfSymbol(symbol);
-        return { flags: symbol.flags, type: checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation) };
-      });
+  private scopeCompletions(cursor: number, prefix: string): Completion[] {
+    const ts = this.ts;
+    const info = this.service.getCompletionsAtPosition(this.inputFile, cursor, {
+      includeCompletionsWithInsertText: false,
+      includeCompletionsForModuleExports: false,
+    });
+    const ranked = rankCompletions(info?.entries ?? [], prefix);
+    const described = new Set(ranked.slice(0, DESCRIBED_COMPLETIONS).filter(describesItself));
+    const program = this.service.getProgram()!;
+    const checker = program.getTypeChecker();
+    const lookUp = described.size === 0 ? () => undefined : this.namesAt(program.getSourceFile(this.inputFile)!, cursor, checker);
+    return ranked.map((entry) => {
+      let symbol = described.has(entry) ? lookUp(entry.name) : undefined;
+      if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+      if (!symbol) return { text: entry.name, type: jupyterKind(entry.kind, ts.SymbolFlags.None), signature: "" };
+      const type = symbol.flags & ts.SymbolFlags.Value ? checker.getTypeOfSymbol(symbol) : checker.getDeclaredTypeOfSymbol(symbol);
+      return { text: entry.name, type: jupyterKind(entry.kind, symbol.flags), signature: checker.typeToString(type, undefined, ts.TypeFormatFlags.NoTruncation) };
     });
   }
 
@@ -499,6 +540,14 @@ const SUFFIX_MARK = "\n;/*tsnnx*/";
 
 /** Cell text that can change what other cells see besides its own exports (a superset: comments match too). */
 const GLOBAL_EFFECT = /\bdeclare\s+(global|module)\b|\/\/\/\s*<reference/;
+
+/** TypeScript's `TypeFormatFlags.NoTruncation` (tsgo's API does not export the enum). */
+const NO_TRUNCATION = 1;
+
+/** Whether the word starting at `wordStart` follows a member access's dot (`a.`, `a?.`; not a spread's `...`). */
+function isMemberAccess(code: string, wordStart: number): boolean {
+  return code[wordStart - 1] === "." && code[wordStart - 2] !== ".";
+}
 
 /** Every identifier in `code` (a superset of the earlier names it refers to). */
 export function identifiersIn(tsApi: typeof ts, code: string): Set<string> {

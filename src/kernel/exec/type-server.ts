@@ -1,6 +1,8 @@
 /**
  * The type check of a new cell, done by TypeScript 7 (the native compiler,
- * tsgo) in a child process that keeps the notebook's program between cells.
+ * tsgo) in a child process that keeps the notebook's program between cells;
+ * other questions to that program (the members to complete after a dot) go
+ * through `query`.
  *
  * In the TypeScript 6 language service any new text meant a new program and
  * a new checker in this process: after 300 cells about 10 ms a cell, most of
@@ -20,7 +22,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { API, DiagnosticCategory, type Diagnostic, type Snapshot } from "typescript-native/unstable/sync";
+import { API, DiagnosticCategory, type Diagnostic, type Project, type Snapshot } from "typescript-native/unstable/sync";
 
 /** A type error as the kernel reports it: TypeScript's code, where it starts in the file, its message with the chain flattened. */
 export interface CheckError {
@@ -74,22 +76,21 @@ export class TypeServer {
 
   /** Brings a running checker's program up to date with the files (tens of milliseconds after a change of roots). */
   prepare(): void {
-    if (this.api) this.request(() => undefined);
+    if (this.api) this.query(() => undefined);
   }
 
   /** Syntax and type errors of `file`. */
   errors(file: string): CheckError[] {
-    return this.request((snapshot) => {
-      const program = snapshot.getProject(this.configFile)!.program;
-      return [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]
+    return this.query(({ program }) =>
+      [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]
         .filter((d) => d.category === DiagnosticCategory.Error)
-        .map((d) => ({ code: d.code, start: d.fileName === undefined ? undefined : d.pos, message: flatten(d, 0) }));
-    });
+        .map((d) => ({ code: d.code, start: d.fileName === undefined ? undefined : d.pos, message: flatten(d, 0) })),
+    );
   }
 
   /** The files of the notebook's program: everything the checker reads. */
   programFiles(): readonly string[] {
-    return this.request((snapshot) => snapshot.getProject(this.configFile)!.program.getSourceFileNames());
+    return this.query(({ program }) => program.getSourceFileNames());
   }
 
   close(): void {
@@ -106,15 +107,16 @@ export class TypeServer {
   }
 
   /**
-   * Runs `read` on an up-to-date snapshot. After a failure the child is
-   * replaced (its pipe may hold half an answer) and `read` tried once more.
-   * A signal to this process while it waits on the pipe fails the read with
-   * EINTR: if that was the last try, the check counts as interrupted.
+   * Runs `read` on the notebook's project in an up-to-date snapshot (its
+   * program and checker). After a failure the child is replaced (its pipe may
+   * hold half an answer) and `read` tried once more. A signal to this process
+   * while it waits on the pipe fails the read with EINTR: if that was the last
+   * try, the check counts as interrupted.
    */
-  private request<T>(read: (snapshot: Snapshot) => T): T {
+  query<T>(read: (project: Project) => T): T {
     for (let attempt = 1; ; attempt++) {
       try {
-        return read(this.update());
+        return read(this.update().getProject(this.configFile)!);
       } catch (error) {
         this.close();
         if (attempt < ATTEMPTS) continue;

@@ -80,6 +80,75 @@ describe("kernel exec: type checking in tsgo", function () {
     });
   }
 
+  describe("completion after a dot", () => {
+    interface Internals {
+      types: {
+        completions(code: string, cursor: number, prefix: string): Completion[];
+        service: ts.LanguageService;
+        withInput<T>(code: string, cursor: number, request: () => T): T;
+        scopeCompletions(cursor: number, prefix: string): Completion[];
+      };
+    }
+    interface Completion {
+      text: string;
+      type: string;
+      signature: string;
+    }
+    const internals = () => (nb.executor as unknown as Internals).types;
+    /** What TypeScript 6's language service answers for the same request (the path bare names take). */
+    const languageService = (code: string, prefix: string) => internals().withInput(code, code.length, () => internals().scopeCompletions(code.length, prefix));
+
+    beforeEach(async () => {
+      await nb.value(
+        [
+          "class Tiny extends nnx.Module {",
+          "  w = new nnx.Param(np.array([1, 2]));",
+          "  scale = 2;",
+          "  /** Applies the model. */",
+          "  apply(x: number): number { return x * this.scale; }",
+          "  get doubled(): number { return 2 * this.scale; }",
+          "}",
+        ].join("\n"),
+      );
+      await nb.value("const tiny = new Tiny(); const lookup = new Map<string, number[]>(); const point = { x: 1, label: 'two' }; enum Color { Red, Green }");
+      await nb.value("namespace Shapes { export function area(r: number): number { return 3 * r * r; } export const unit = 1; export interface Box { side: number } }");
+    });
+
+    const cases: [code: string, prefix: string][] = [
+      ["tiny.", ""],
+      ["tiny.sc", "sc"],
+      ["lookup.", ""],
+      ["point.", ""],
+      ["Color.", ""],
+      ["Shapes.", ""],
+      ["Math.ma", "ma"],
+      ["nnx.Li", "Li"],
+      ["tiny?.w.", ""],
+      ["[1, 2].fla", "fla"],
+    ];
+    for (const [code, prefix] of cases) {
+      it(`comes from tsgo and matches the language service's names, kinds and types: ${code}`, async () => {
+        const expected = languageService(code, prefix);
+        assert.ok(expected.length > 0, "the language service completes it");
+        const asked = internals().service.getCompletionsAtPosition;
+        internals().service.getCompletionsAtPosition = () => assert.fail("member completion reached the language service");
+        try {
+          assert.deepEqual(internals().completions(code, code.length, prefix), expected);
+        } finally {
+          internals().service.getCompletionsAtPosition = asked;
+        }
+      });
+    }
+
+    it("leaves a spread's dots, which are not a member access, to the language service (tsgo refuses names in scope)", async () => {
+      const before = tsgoChildren();
+      const code = "const all = [...tin";
+      const matches = (await nb.executor.complete(code, code.length)).matches;
+      assert.deepEqual(matches, ["tiny"]);
+      assert.deepEqual(tsgoChildren(), before, "no tsgo child failed and was replaced");
+    });
+  });
+
   it("checks the next cell in a new child when the last one died", async () => {
     const before = tsgoChildren();
     await nb.value("const kept: number = 1;");
