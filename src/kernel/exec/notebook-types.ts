@@ -31,7 +31,7 @@ import path from "node:path";
 import type ts from "typescript";
 import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
 import { DiskCache } from "./disk-cache.js";
-import { SymbolFlags } from "typescript-native/unstable/sync";
+import { SymbolFlags, type CompletionEntry as TsgoCompletionEntry, type Symbol as TsgoSymbol } from "typescript-native/unstable/sync";
 import { DESCRIBED_COMPLETIONS, describesItself, jupyterKind, rankCompletions, symbolKind, type Completion } from "./completion.js";
 import { TypeServer, type CheckError } from "./type-server.js";
 
@@ -247,13 +247,14 @@ export class NotebookTypes {
       const entries = checker.getCompletionsAtPosition(this.inputFile, cursor, { includeSymbol: true })?.entries ?? [];
       // An entry with its own insertion rewrites the text before the cursor (`a.` into `a[Symbol]`), which a Jupyter match cannot.
       const ranked = rankCompletions(entries.filter((entry) => entry.insertText === undefined), prefix);
-      const described = ranked.slice(0, DESCRIBED_COMPLETIONS).filter((entry) => entry.symbol && describesItself(entry));
-      const symbols = described.map(({ symbol }) => (symbol!.flags & SymbolFlags.Alias ? checker.getAliasedSymbol(symbol!) : symbol!));
-      const values = symbols.filter((symbol) => symbol.flags & SymbolFlags.Value);
+      const described = new Map<TsgoCompletionEntry, TsgoSymbol>();
+      for (const entry of ranked.slice(0, DESCRIBED_COMPLETIONS)) {
+        if (entry.symbol && describesItself(entry)) described.set(entry, entry.symbol.flags & SymbolFlags.Alias ? checker.getAliasedSymbol(entry.symbol) : entry.symbol);
+      }
+      const values = [...described.values()].filter((symbol) => symbol.flags & SymbolFlags.Value);
       const valueTypes = new Map(values.length === 0 ? [] : checker.getTypeOfSymbol(values).map((type, i) => [values[i]!, type]));
       const descriptions = new Map(
-        described.map((entry, i) => {
-          const symbol = symbols[i]!;
+        [...described].map(([entry, symbol]) => {
           const type = valueTypes.has(symbol) ? valueTypes.get(symbol) : checker.getDeclaredTypeOfSymbol(symbol);
           return [entry, { type: symbolKind(symbol.flags), signature: type ? checker.typeToString(type, undefined, NO_TRUNCATION) : "" }];
         }),
