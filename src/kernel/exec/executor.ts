@@ -313,7 +313,7 @@ class NotebookExecutor implements Executor {
     let start = cursor;
     while (start > 0 && /[\w$]/.test(code[start - 1]!)) start--;
     const prefix = code.slice(start, cursor);
-    const reply = (replaceFrom: number, matches: Completion[]): CompleteReply => {
+    const reply = (replaceFrom: number, matches: readonly Completion[]): CompleteReply => {
       const cursorStart = codePointOffset(code, replaceFrom);
       const types: JupyterCompletionType[] = matches.map((m) => ({ start: cursorStart, end: cursorPos, ...m }));
       return { matches: matches.map((m) => m.text), cursorStart, cursorEnd: cursorPos, metadata: { _jupyter_types_experimental: types } };

@@ -1,10 +1,12 @@
 /**
  * The type checker's view of a notebook: one in-memory TypeScript module per
- * cell. New cells are checked by tsgo in a child process (type-server.ts),
- * and members after a dot are completed there. Names in scope and inspection
- * come from a TypeScript 6 LanguageService, as tsgo's API has no quick info
- * and refuses completions that might need auto-imports. Both read the same
- * files and reuse what did not change: earlier cells' files never do.
+ * cell. New cells are checked by tsgo in a child process (type-server.ts);
+ * members after a dot are completed there, and the common shapes of
+ * inspection described from its symbols (inspection.ts). Names in scope and
+ * the rest of inspection come from a TypeScript 6 LanguageService, as tsgo's
+ * API refuses completions that might need auto-imports and has no quick
+ * info. Both read the same files and reuse what did not change: earlier
+ * cells' files never do.
  *
  * Each cell's file is the cell's text, unchanged so that positions match,
  * followed by two lines: an import of every notebook name the cell uses but
@@ -33,6 +35,7 @@ import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declar
 import { DiskCache } from "./disk-cache.js";
 import { SymbolFlags, type CompletionEntry as TsgoCompletionEntry, type Symbol as TsgoSymbol } from "typescript-native/unstable/sync";
 import { DESCRIBED_COMPLETIONS, describesItself, jupyterKind, rankCompletions, symbolKind, type Completion } from "./completion.js";
+import { inspectionSite, quickInfoFromTsgo, type QuickInfo } from "./inspection.js";
 import { TypeServer, type CheckError } from "./type-server.js";
 
 /** "Cannot assign to 'x' because it is an import.": fine for a notebook's `let` and `var`. */
@@ -59,11 +62,6 @@ export interface PreludeSources {
 interface Owner {
   file: string;
   kind: DeclarationKind;
-}
-
-export interface QuickInfo {
-  signature: string;
-  documentation: string;
 }
 
 export class NotebookTypes {
@@ -102,6 +100,10 @@ export class NotebookTypes {
   private readonly cleanChecks = new Set<string>();
   private epoch = 0;
   private readonly resolutions: ts.ModuleResolutionCache;
+  /** Counts changes to what the checkers read (a file's text, the notebook's names, a look at the disk): an answer from before one is stale. */
+  private generation = 0;
+  /** The last completion or inspection, kept while nothing it read changes: JupyterLab's inspector panel asks again at every cursor move. */
+  private lastAnswer: { request: string; generation: number; answer: unknown } | null = null;
   private readonly typeResolutions: ts.TypeReferenceDirectiveResolutionCache;
 
   constructor(
@@ -187,6 +189,7 @@ export class NotebookTypes {
   }
 
   private newEpoch(): void {
+    this.generation++;
     this.epoch++;
     this.cleanChecks.clear();
   }
@@ -200,6 +203,7 @@ export class NotebookTypes {
     if (this.pending?.file !== fileName) throw new Error(`internal: ${fileName} is not the staged cell`);
     const { cell } = this.pending;
     this.pending = null;
+    this.generation++;
     const globalEffect = GLOBAL_EFFECT.test(cell.code);
     if (cell.declared.length === 0 && !globalEffect) {
       // Nothing can ever refer to it: its slot takes the next cell (re-running `x + 1` uses no slots).
@@ -229,16 +233,18 @@ export class NotebookTypes {
    * scope come from TypeScript 6, as tsgo's API refuses them (it would offer
    * auto-imports, which it cannot build there).
    */
-  completions(code: string, cursor: number, prefix: string): Completion[] {
-    return this.withInput(code, cursor, () => {
-      if (!isMemberAccess(code, cursor - prefix.length)) return this.scopeCompletions(cursor, prefix);
-      try {
-        return this.memberCompletions(cursor, prefix);
-      } catch {
-        // tsgo failed (and was replaced): the language service can answer this too.
-        return this.scopeCompletions(cursor, prefix);
-      }
-    });
+  completions(code: string, cursor: number, prefix: string): readonly Completion[] {
+    return this.remembered(["complete", code, cursor, prefix], () =>
+      this.withInput(code, cursor, () => {
+        if (!isMemberAccess(code, cursor - prefix.length)) return this.scopeCompletions(cursor, prefix);
+        try {
+          return this.memberCompletions(cursor, prefix);
+        } catch {
+          // tsgo failed (and was replaced): the language service can answer this too.
+          return this.scopeCompletions(cursor, prefix);
+        }
+      }),
+    );
   }
 
   /** Member completions from tsgo; the described ones' types in few round trips (one for all value types). */
@@ -313,13 +319,43 @@ export class NotebookTypes {
     return (name) => inScope.get(name);
   }
 
+  /**
+   * What the symbol at `cursor` in `code` is, as TypeScript's quick info
+   * shows it: from tsgo where inspection.ts builds that shape (its program
+   * is the last check's, as for member completions), else from the
+   * language service.
+   */
   quickInfo(code: string, cursor: number): QuickInfo | null {
-    const info = this.withInput(code, cursor, () =>
-      withoutModuleSearch(
-        this.ts,
-        this.service.getProgram()!,
-        () => this.service.getQuickInfoAtPosition(this.inputFile, cursor) ?? (cursor > 0 ? this.service.getQuickInfoAtPosition(this.inputFile, cursor - 1) : undefined),
-      ),
+    return this.remembered(["inspect", code, cursor], () =>
+      this.withInput(code, cursor, () => {
+        const site = inspectionSite(this.ts, code, cursor);
+        if (site) {
+          try {
+            const info = this.server.query((project) => quickInfoFromTsgo(project, this.inputFile, site, (name) => this.owners.get(name)?.kind));
+            if (info) return { ...info, signature: withoutBundledNamespace(info.signature) };
+          } catch {
+            // tsgo failed (and was replaced): the language service can answer this too.
+          }
+        }
+        return this.serviceQuickInfo(cursor);
+      }),
+    );
+  }
+
+  /** `answer()`, or the same request's last answer if nothing it read has changed since. */
+  private remembered<T>(request: readonly unknown[], answer: () => T): T {
+    const key = JSON.stringify(request);
+    if (this.lastAnswer?.request === key && this.lastAnswer.generation === this.generation) return this.lastAnswer.answer as T;
+    const value = answer();
+    this.lastAnswer = { request: key, generation: this.generation, answer: value };
+    return value;
+  }
+
+  private serviceQuickInfo(cursor: number): QuickInfo | null {
+    const info = withoutModuleSearch(
+      this.ts,
+      this.service.getProgram()!,
+      () => this.service.getQuickInfoAtPosition(this.inputFile, cursor) ?? (cursor > 0 ? this.service.getQuickInfoAtPosition(this.inputFile, cursor - 1) : undefined),
     );
     if (!info) return null;
     const text = (parts: ts.SymbolDisplayPart[] | undefined) => (parts ?? []).map((p) => p.text).join("");
@@ -437,6 +473,7 @@ export class NotebookTypes {
   private setFile(fileName: string, text: string): void {
     const old = this.files.get(fileName);
     if (old?.text === text) return;
+    this.generation++;
     this.files.set(fileName, { text, version: (old?.version ?? 0) + 1 });
     this.server.written(fileName, old === undefined);
   }
@@ -593,7 +630,11 @@ function withoutModuleSearch<T>(tsApi: typeof ts, program: ts.Program, request: 
  */
 function withoutImportAlias(signature: string): string {
   const [first = "", ...rest] = (signature.startsWith("(alias) ") ? signature.slice("(alias) ".length) : signature).split("\n");
-  return [first, ...rest.filter((line) => !/^(import|export) /.test(line))].join("\n").replace(BUNDLED_NAMESPACE, "");
+  return withoutBundledNamespace([first, ...rest.filter((line) => !/^(import|export) /.test(line))].join("\n"));
+}
+
+function withoutBundledNamespace(signature: string): string {
+  return signature.replace(BUNDLED_NAMESPACE, "");
 }
 
 const BUNDLED_NAMESPACE = /\b[A-Za-z]\w*_d_exports\./g;

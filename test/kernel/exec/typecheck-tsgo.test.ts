@@ -149,6 +149,134 @@ describe("kernel exec: type checking in tsgo", function () {
     });
   });
 
+  describe("inspection", () => {
+    interface Internals {
+      types: {
+        quickInfo(code: string, cursor: number): QuickInfo | null;
+        serviceQuickInfo(cursor: number): QuickInfo | null;
+        service: ts.LanguageService;
+        withInput<T>(code: string, cursor: number, request: () => T): T;
+      };
+    }
+    interface QuickInfo {
+      signature: string;
+      documentation: string;
+    }
+    const internals = () => (nb.executor as unknown as Internals).types;
+    /** What TypeScript 6's language service answers for the same request. */
+    const languageService = (code: string, cursor: number) => internals().withInput(code, cursor, () => internals().serviceQuickInfo(cursor));
+    /** The kernel's answer, and how many times it asked the language service for it. */
+    const inspected = (code: string, cursor: number): [QuickInfo | null, number] => {
+      const service = internals().service;
+      const asked = service.getQuickInfoAtPosition;
+      let calls = 0;
+      service.getQuickInfoAtPosition = (...args) => (calls++, asked.apply(service, args));
+      try {
+        return [internals().quickInfo(code, cursor), calls];
+      } finally {
+        service.getQuickInfoAtPosition = asked;
+      }
+    };
+
+    beforeEach(async () => {
+      await nb.value(
+        [
+          "class Tiny extends nnx.Module {",
+          "  w = new nnx.Param(np.array([1, 2]));",
+          "  /** Applies the model. */",
+          "  apply(x: number): number { return x; }",
+          "  get doubled(): number { return 2; }",
+          "  self(): this { return this; }",
+          "}",
+          "const tiny = new Tiny();",
+          "/** How many steps the optimizer took. */",
+          "const stepCount = 3;",
+        ].join("\n"),
+      );
+      await nb.value("const lookup = new Map<string, number>(); const point = { x: 1, y: 2 }; let counter = 1; var old = 2; let maybe = 'a' as number | string;");
+      await nb.value("namespace Shapes { export namespace Round { export function area(r: number): number { return 3 * r * r; } } }");
+      await nb.value(
+        "/** Adds one. */ function inc(a: number): number { return a + 1; } function id<T>(x: T): T { return x; } class Box<T> { constructor(public item: T) {} get(): T { return this.item; } } const box = new Box(3); const opt: { a?: number } = {}; enum Color { Red }",
+      );
+    });
+
+    const fromTsgo: [code: string, cursor: number][] = [
+      // A library interface's method, named and called; a generic instance's, with its type arguments.
+      ["Math.max", 8],
+      ["Math.max(1)", 8],
+      ["lookup.get('a')", 10],
+      ["box.get()", 6],
+      ["box.item", 6],
+      // A property qualified by its namespaces (`declare global` is no part of the name), and an object literal's.
+      ["process.env", 11],
+      ["point.x", 7],
+      ["Shapes.Round.area(2)", 17],
+      // A notebook class's method with its doc comment, a getter, a `this` type, an inherited tsnnx method, a field.
+      ["tiny.apply(2)", 7],
+      ["tiny.doubled", 9],
+      ["tiny.self()", 7],
+      ["tiny.train", 9],
+      ["tiny.w", 6],
+      // tsnnx's and jax-js's exports, with doc comments and tags.
+      ["nnx.Linear", 10],
+      ["optax.adam(1e-3)", 8],
+      ["optax.adam", 10],
+      ["np.ones([2])", 4],
+      // Notebook names: const, let (narrowed where used), var, functions named and called, a class.
+      ["stepCount + 1", 4],
+      ["counter", 3],
+      ["typeof maybe === 'string' ? maybe : 0", 30],
+      ["old", 2],
+      ["inc(2)", 2],
+      ["inc", 2],
+      ["id", 2],
+      ["Tiny", 2],
+    ];
+    for (const [code, cursor] of fromTsgo) {
+      it(`comes from tsgo and reads as the language service's quick info: ${code}`, async () => {
+        const expected = languageService(code, cursor);
+        assert.ok(expected, "the language service describes it");
+        assert.deepEqual(inspected(code, cursor), [expected, 0]);
+      });
+    }
+
+    it("answers a request asked again from its last answer, until a cell changes what it read", async () => {
+      const server = (internals() as unknown as { server: { query: (read: unknown) => unknown } }).server;
+      const query = server.query;
+      let queries = 0;
+      server.query = (read) => (queries++, query.call(server, read));
+      try {
+        const first = internals().quickInfo("counter", 3);
+        assert.equal(first?.signature, "let counter: number");
+        assert.equal(internals().quickInfo("counter", 3), first);
+        assert.equal(queries, 1, "the repeated request did not reach the checker");
+        await nb.value("const counter = 'now a string';");
+        assert.equal(internals().quickInfo("counter", 3)?.signature, 'const counter: "now a string"');
+      } finally {
+        server.query = query;
+      }
+    });
+
+    const fromLanguageService: [code: string, cursor: number, why: string][] = [
+      ["console.log", 10, "overloads"],
+      ["id(2)", 2, "a generic function's call, shown instantiated"],
+      ["new nnx.Linear(3, 4, { rngs })", 10, "a constructor"],
+      ["opt.a", 5, "an optional property"],
+      ["Color.Red", 8, "an enum member"],
+      ["Box", 2, "a generic class"],
+      ["[1].length", 6, "a generic instance's member with no name before the dot"],
+    ];
+    for (const [code, cursor, why] of fromLanguageService) {
+      it(`leaves what tsgo's primitives cannot show as quick info does to the language service: ${why}`, async () => {
+        const expected = languageService(code, cursor);
+        assert.ok(expected, "the language service describes it");
+        const [info, calls] = inspected(code, cursor);
+        assert.deepEqual(info, expected);
+        assert.ok(calls > 0, "the language service answered");
+      });
+    }
+  });
+
   it("checks the next cell in a new child when the last one died", async () => {
     const before = tsgoChildren();
     await nb.value("const kept: number = 1;");
