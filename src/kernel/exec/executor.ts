@@ -32,7 +32,7 @@ import { mimeBundles } from "./mime.js";
 import { cellProgress } from "./progress-binding.js";
 import { NotebookScope, use, useFor } from "./scope.js";
 import { isLiveArray } from "./jax-array.js";
-import { NotebookTypes, identifiersIn } from "./notebook-types.js";
+import { NotebookTypes, identifiersIn, parseCell } from "./notebook-types.js";
 import { TypeCheckInterrupted } from "./type-server.js";
 import { CELL_FUNCTION, errorContent, registerCellScript } from "./traceback.js";
 import { RUNTIME_PARAM } from "./transform.js";
@@ -156,7 +156,7 @@ class NotebookExecutor implements Executor {
   }
 
   private async run(code: string, label: string, io: CellIO, options: ExecuteOptions, started: () => void): Promise<ExecuteOutcome> {
-    const identifiers = identifiersIn(this.ts, code);
+    const identifiers = identifiersIn(this.ts, parseCell(this.ts, code));
     const transformed = this.transforms.transform(code, `${label}.ts`, new Set(this.scope.names()), identifiers);
     if (transformed.syntaxErrors.length > 0) {
       const lines = transformed.syntaxErrors.map((d) => formatSyntaxError(this.ts, d, label));

@@ -37,9 +37,8 @@ export type InspectionSite =
   /** An identifier on its own, as an expression or a type. */
   | { kind: "name"; start: number; use: Use };
 
-/** The identifier at `cursor` (or just before it, as at the end of `Math.max`) and how it is used; null for anything else. */
-export function inspectionSite(tsApi: typeof ts, code: string, cursor: number): InspectionSite | null {
-  const file = tsApi.createSourceFile("inspected.ts", code, tsApi.ScriptTarget.ES2022, true, tsApi.ScriptKind.TS);
+/** The identifier at `cursor` in `file` (parsed with parent links), or just before it as at the end of `Math.max`, and how it is used; null for anything else. */
+export function inspectionSite(tsApi: typeof ts, file: ts.SourceFile, cursor: number): InspectionSite | null {
   const name = identifierAt(tsApi, file, cursor) ?? (cursor > 0 ? identifierAt(tsApi, file, cursor - 1) : undefined);
   if (!name) return null;
   const parent = name.parent;
@@ -105,8 +104,8 @@ function aliasSignature(
   target: TsgoSymbol,
   declaredAs: (name: string) => DeclarationKind | undefined,
 ): string | null {
-  const meanings = target.flags & ~SymbolFlags.Transient;
   if (alias.name === "default") return null;
+  const meanings = target.flags & ~SymbolFlags.Transient;
   if (meanings === SymbolFlags.Function) {
     const signature = writer.signature(checker.getTypeOfSymbol(target), site.use);
     // Called, quick info shows the call's signature; named, the declaration's (`function f(...)`).
@@ -114,7 +113,7 @@ function aliasSignature(
   }
   if (site.use !== "named") return null;
   if (meanings === SymbolFlags.Class) {
-    return writer.isGeneric(checker.getDeclaredTypeOfSymbol(target)) ? null : `class ${alias.name}`;
+    return isGeneric(checker.getDeclaredTypeOfSymbol(target)) ? null : `class ${alias.name}`;
   }
   const kind = declaredAs(alias.name);
   if (site.kind === "name" && meanings & SymbolFlags.Variable && !(meanings & ~SymbolFlags.Variable) && (kind === "const" || kind === "let" || kind === "var")) {
@@ -160,7 +159,7 @@ function containerName(checker: Checker, writer: TypeWriter, site: InspectionSit
   let name = parent.name;
   for (let outer = parent.getParent(); outer && !isFile(outer); outer = outer.getParent()) name = `${outer.name}.${name}`;
   // Quick info writes a generic container's type parameters or, for an instance's member, its arguments.
-  if (!(member.checkFlags & INSTANTIATED)) return parent.flags & (SymbolFlags.Class | SymbolFlags.Interface) && writer.isGeneric(checker.getDeclaredTypeOfSymbol(parent)) ? null : `${name}.`;
+  if (!(member.checkFlags & INSTANTIATED)) return parent.flags & (SymbolFlags.Class | SymbolFlags.Interface) && isGeneric(checker.getDeclaredTypeOfSymbol(parent)) ? null : `${name}.`;
   if (site.receiver === null) return null;
   const receiver = checker.getTypeAtPosition(writer.fileName, site.receiver);
   if (!receiver?.isTypeReference()) return null;
@@ -212,10 +211,10 @@ class TypeWriter {
     const arrow = topLevelArrow(text);
     return arrow < 0 ? null : `${text.slice(0, arrow)}: ${text.slice(arrow + " => ".length)}`;
   }
+}
 
-  isGeneric(type: Type): boolean {
-    return type.isClassOrInterface() && type.getTypeParameters().length > 0;
-  }
+function isGeneric(type: Type): boolean {
+  return type.isClassOrInterface() && type.getTypeParameters().length > 0;
 }
 
 /** Where the ` => ` of a function type's own signature is in `text` (-1: none): outside brackets and string literals. */

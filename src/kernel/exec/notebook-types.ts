@@ -33,7 +33,7 @@ import path from "node:path";
 import type ts from "typescript";
 import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
 import { DiskCache } from "./disk-cache.js";
-import { SymbolFlags, type CompletionEntry as TsgoCompletionEntry, type Symbol as TsgoSymbol } from "typescript-native/unstable/sync";
+import { SymbolFlags, type CompletionEntry as TsgoCompletionEntry, type Project, type Symbol as TsgoSymbol } from "typescript-native/unstable/sync";
 import { DESCRIBED_COMPLETIONS, describesItself, jupyterKind, rankCompletions, symbolKind, type Completion } from "./completion.js";
 import { inspectionSite, quickInfoFromTsgo, type QuickInfo } from "./inspection.js";
 import { TypeServer, type CheckError } from "./type-server.js";
@@ -71,7 +71,7 @@ export class NotebookTypes {
   private readonly owners = new Map<string, Owner>();
   private batch!: Batch;
   private readonly service: ts.LanguageService;
-  /** Checks staged cells (completion and inspection use `service`). */
+  /** Checks staged cells, completes members and inspects what inspection.ts describes (the rest goes to `service`). */
   private readonly server: TypeServer;
   /** The tsconfig that names the program's roots for `server`: a virtual file too, rewritten when a batch starts (the roots change only then). */
   private readonly configFile: string;
@@ -99,11 +99,11 @@ export class NotebookTypes {
    */
   private readonly cleanChecks = new Set<string>();
   private epoch = 0;
-  private readonly resolutions: ts.ModuleResolutionCache;
   /** Counts changes to what the checkers read (a file's text, the notebook's names, a look at the disk): an answer from before one is stale. */
   private generation = 0;
   /** The last completion or inspection, kept while nothing it read changes: JupyterLab's inspector panel asks again at every cursor move. */
   private lastAnswer: { request: string; generation: number; answer: unknown } | null = null;
+  private readonly resolutions: ts.ModuleResolutionCache;
   private readonly typeResolutions: ts.TypeReferenceDirectiveResolutionCache;
 
   constructor(
@@ -140,7 +140,7 @@ export class NotebookTypes {
     if (this.batch.cells.length === SLOTS) this.newBatch();
     const slot = this.batch.cells.length;
     const file = this.batch.slots[slot]!;
-    const cell = this.cellFile(code, slot, identifiers);
+    const cell = this.cellFile(code, slot, identifiers, topLevelNames(this.ts, parseCell(this.ts, code)));
     this.setFile(file, fileText(cell));
     this.pending = { file, cell };
     return file;
@@ -235,41 +235,46 @@ export class NotebookTypes {
    */
   completions(code: string, cursor: number, prefix: string): readonly Completion[] {
     return this.remembered(["complete", code, cursor, prefix], () =>
-      this.withInput(code, cursor, () => {
-        if (!isMemberAccess(code, cursor - prefix.length)) return this.scopeCompletions(cursor, prefix);
-        try {
-          return this.memberCompletions(cursor, prefix);
-        } catch {
-          // tsgo failed (and was replaced): the language service can answer this too.
-          return this.scopeCompletions(cursor, prefix);
-        }
-      }),
+      this.withInput(code, cursor, () =>
+        isMemberAccess(code, cursor - prefix.length)
+          ? this.tsgoOr((project) => this.memberCompletions(project, cursor, prefix), () => this.scopeCompletions(cursor, prefix))
+          : this.scopeCompletions(cursor, prefix),
+      ),
     );
   }
 
   /** Member completions from tsgo; the described ones' types in few round trips (one for all value types). */
-  private memberCompletions(cursor: number, prefix: string): Completion[] {
-    return this.server.query(({ checker }) => {
-      const entries = checker.getCompletionsAtPosition(this.inputFile, cursor, { includeSymbol: true })?.entries ?? [];
-      // An entry with its own insertion rewrites the text before the cursor (`a.` into `a[Symbol]`), which a Jupyter match cannot.
-      const ranked = rankCompletions(entries.filter((entry) => entry.insertText === undefined), prefix);
-      const described = new Map<TsgoCompletionEntry, TsgoSymbol>();
-      for (const entry of ranked.slice(0, DESCRIBED_COMPLETIONS)) {
-        if (entry.symbol && describesItself(entry)) described.set(entry, entry.symbol.flags & SymbolFlags.Alias ? checker.getAliasedSymbol(entry.symbol) : entry.symbol);
-      }
-      const values = [...described.values()].filter((symbol) => symbol.flags & SymbolFlags.Value);
-      const valueTypes = new Map(values.length === 0 ? [] : checker.getTypeOfSymbol(values).map((type, i) => [values[i]!, type]));
-      const descriptions = new Map(
-        [...described].map(([entry, symbol]) => {
-          const type = valueTypes.has(symbol) ? valueTypes.get(symbol) : checker.getDeclaredTypeOfSymbol(symbol);
-          return [entry, { type: symbolKind(symbol.flags), signature: type ? checker.typeToString(type, undefined, NO_TRUNCATION) : "" }];
-        }),
-      );
-      return ranked.map((entry) => ({
-        text: entry.name,
-        ...(descriptions.get(entry) ?? { type: entry.symbol ? symbolKind(entry.symbol.flags) : "text", signature: "" }),
-      }));
-    });
+  private memberCompletions({ checker }: Project, cursor: number, prefix: string): Completion[] {
+    const entries = checker.getCompletionsAtPosition(this.inputFile, cursor, { includeSymbol: true })?.entries ?? [];
+    // An entry with its own insertion rewrites the text before the cursor (`a.` into `a[Symbol]`), which a Jupyter match cannot.
+    const ranked = rankCompletions(entries.filter((entry) => entry.insertText === undefined), prefix);
+    const described = new Map<TsgoCompletionEntry, TsgoSymbol>();
+    for (const entry of ranked.slice(0, DESCRIBED_COMPLETIONS)) {
+      if (entry.symbol && describesItself(entry)) described.set(entry, entry.symbol.flags & SymbolFlags.Alias ? checker.getAliasedSymbol(entry.symbol) : entry.symbol);
+    }
+    const values = [...described.values()].filter((symbol) => symbol.flags & SymbolFlags.Value);
+    const valueTypes = new Map(values.length === 0 ? [] : checker.getTypeOfSymbol(values).map((type, i) => [values[i]!, type]));
+    const descriptions = new Map(
+      [...described].map(([entry, symbol]) => {
+        const type = valueTypes.has(symbol) ? valueTypes.get(symbol) : checker.getDeclaredTypeOfSymbol(symbol);
+        return [entry, { type: symbolKind(symbol.flags), signature: type ? checker.typeToString(type, undefined, NO_TRUNCATION) : "" }];
+      }),
+    );
+    return ranked.map((entry) => ({
+      text: entry.name,
+      ...(descriptions.get(entry) ?? { type: entry.symbol ? symbolKind(entry.symbol.flags) : "text", signature: "" }),
+    }));
+  }
+
+  /** `ask` answered by tsgo, or `otherwise` (the language service) where it has no answer (null) or failed (its child is then replaced). */
+  private tsgoOr<T>(ask: (project: Project) => T | null, otherwise: () => T): T {
+    try {
+      const answer = this.server.query(ask);
+      if (answer !== null) return answer;
+    } catch {
+      // The language service can answer whatever tsgo is asked.
+    }
+    return otherwise();
   }
 
   /**
@@ -327,17 +332,16 @@ export class NotebookTypes {
    */
   quickInfo(code: string, cursor: number): QuickInfo | null {
     return this.remembered(["inspect", code, cursor], () =>
-      this.withInput(code, cursor, () => {
-        const site = inspectionSite(this.ts, code, cursor);
-        if (site) {
-          try {
-            const info = this.server.query((project) => quickInfoFromTsgo(project, this.inputFile, site, (name) => this.owners.get(name)?.kind));
-            if (info) return { ...info, signature: withoutBundledNamespace(info.signature) };
-          } catch {
-            // tsgo failed (and was replaced): the language service can answer this too.
-          }
-        }
-        return this.serviceQuickInfo(cursor);
+      this.withInput(code, cursor, (parsed) => {
+        const site = inspectionSite(this.ts, parsed, cursor);
+        if (!site) return this.serviceQuickInfo(cursor);
+        return this.tsgoOr(
+          (project) => {
+            const info = quickInfoFromTsgo(project, this.inputFile, site, (name) => this.owners.get(name)?.kind);
+            return info && { ...info, signature: withoutBundledNamespace(info.signature) };
+          },
+          () => this.serviceQuickInfo(cursor),
+        );
       }),
     );
   }
@@ -375,21 +379,17 @@ export class NotebookTypes {
    * more. The input keeps its text afterwards, so a repeated request finds
    * the same program, unless the text could change what the next cell sees.
    */
-  private withInput<T>(code: string, cursor: number, request: () => T): T {
+  private withInput<T>(code: string, cursor: number, request: (parsed: ts.SourceFile) => T): T {
     const word = /[\w$]*$/.exec(code.slice(0, cursor))![0];
-    const used = identifiersIn(this.ts, code);
+    const parsed = parseCell(this.ts, code);
+    const used = identifiersIn(this.ts, parsed);
     for (const name of this.owners.keys()) if (name.startsWith(word)) used.add(name);
-    this.setFile(this.inputFile, fileText(this.cellFile(code, SLOTS, used)));
+    this.setFile(this.inputFile, fileText(this.cellFile(code, SLOTS, used, topLevelNames(this.ts, parsed))));
     try {
-      return request();
+      return request(parsed);
     } finally {
       if (GLOBAL_EFFECT.test(code)) this.setFile(this.inputFile, this.placeholder(SLOTS));
     }
-  }
-
-  private namesOf(code: string): TopLevelName[] {
-    const file = this.ts.createSourceFile("names.ts", code, this.ts.ScriptTarget.ES2022, false, this.ts.ScriptKind.TS);
-    return topLevelNames(this.ts, file);
   }
 
   /**
@@ -397,10 +397,10 @@ export class NotebookTypes {
    * the batch's scope and from every slot before `slot`, in that order,
    * whatever names it needs (the structure stays the same for any `code`);
    * of the earlier names only those it mentions (`used`), so a long notebook
-   * does not make every check bind every name.
+   * does not make every check bind every name. `declared`: the names `code`
+   * declares (`topLevelNames`).
    */
-  private cellFile(code: string, slot: number, used: ReadonlySet<string>): CellFile {
-    const declared = this.namesOf(code);
+  private cellFile(code: string, slot: number, used: ReadonlySet<string>, declared: TopLevelName[]): CellFile {
     const own = new Set(declared.map((n) => n.name));
     const imports = new Map<string, string[]>([this.batch.scope, ...this.batch.slots.slice(0, slot)].map((file) => [file, []]));
     for (const [name, owner] of this.owners) {
@@ -433,7 +433,7 @@ export class NotebookTypes {
 
   /** Slot `slot`'s file before a cell is written into it: its imports, no names. */
   private placeholder(slot: number): string {
-    return fileText(this.cellFile("", slot, new Set()));
+    return fileText(this.cellFile("", slot, new Set(), []));
   }
 
   private closeBatch(batch: Batch): void {
@@ -587,14 +587,19 @@ function isMemberAccess(code: string, wordStart: number): boolean {
   return code[wordStart - 1] === "." && code[wordStart - 2] !== ".";
 }
 
-/** Every identifier in `code` (a superset of the earlier names it refers to). */
-export function identifiersIn(tsApi: typeof ts, code: string): Set<string> {
+/** A cell's syntax, with parent links (inspection reads a name's context). */
+export function parseCell(tsApi: typeof ts, code: string): ts.SourceFile {
+  return tsApi.createSourceFile("cell.ts", code, tsApi.ScriptTarget.ES2022, true, tsApi.ScriptKind.TS);
+}
+
+/** Every identifier in a parsed cell (a superset of the earlier names it refers to). */
+export function identifiersIn(tsApi: typeof ts, cell: ts.SourceFile): Set<string> {
   const names = new Set<string>();
   const visit = (node: ts.Node): void => {
     if (tsApi.isIdentifier(node)) names.add(node.text);
     tsApi.forEachChild(node, visit);
   };
-  visit(tsApi.createSourceFile("names.ts", code, tsApi.ScriptTarget.ES2022, false, tsApi.ScriptKind.TS));
+  visit(cell);
   return names;
 }
 
