@@ -16,7 +16,7 @@
  * parameters.
  */
 import type ts from "typescript";
-import { SymbolFlags } from "typescript-native/unstable/sync";
+import { SymbolFlags, type Checker, type Symbol as TsgoSymbol } from "typescript-native/unstable/sync";
 
 export interface JupyterCompletionType {
   start: number;
@@ -56,6 +56,24 @@ export function rankCompletions<T extends RankedEntry>(entries: readonly T[], pr
 export function describesItself(entry: RankedEntry): boolean {
   return (entry.sortText ?? "") < GLOBALS_OR_KEYWORDS;
 }
+
+/**
+ * The types of tsgo's `symbols` (aliases resolved) as completion shows them,
+ * unqualified and whole, in few round trips: one for all value types.
+ */
+export function typeSignatures(checker: Checker, symbols: readonly TsgoSymbol[]): Map<TsgoSymbol, string> {
+  const values = symbols.filter((symbol) => symbol.flags & SymbolFlags.Value);
+  const valueTypes = new Map(values.length === 0 ? [] : checker.getTypeOfSymbol(values).map((type, i) => [values[i]!, type]));
+  return new Map(
+    symbols.map((symbol) => {
+      const type = valueTypes.has(symbol) ? valueTypes.get(symbol) : checker.getDeclaredTypeOfSymbol(symbol);
+      return [symbol, type ? checker.typeToString(type, undefined, NO_TRUNCATION) : ""];
+    }),
+  );
+}
+
+/** TypeScript's `TypeFormatFlags.NoTruncation` (tsgo's API does not export the enum). */
+const NO_TRUNCATION = 1;
 
 /** TypeScript's `SortText.GlobalsOrKeywords`: what sorts at or after it is a global, a keyword or an auto-import. */
 const GLOBALS_OR_KEYWORDS = "15";

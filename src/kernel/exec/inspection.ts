@@ -50,7 +50,8 @@ export function inspectionSite(tsApi: typeof ts, file: ts.SourceFile, cursor: nu
   return namesSomething(tsApi, parent, name) ? null : { kind: "name", start: name.getStart(file), use: useOf(tsApi, name) };
 }
 
-function identifierAt(tsApi: typeof ts, file: ts.SourceFile, position: number): ts.Identifier | undefined {
+/** The identifier whose text holds `position`, if there is one. */
+export function identifierAt(tsApi: typeof ts, file: ts.SourceFile, position: number): ts.Identifier | undefined {
   let node: ts.Node | undefined = file;
   while (node && !tsApi.isIdentifier(node)) {
     node = tsApi.forEachChild(node, (child) => (child.getStart(file) <= position && position < child.end ? child : undefined));
@@ -59,7 +60,7 @@ function identifierAt(tsApi: typeof ts, file: ts.SourceFile, position: number): 
 }
 
 /** Whether `name` is where something gets its name (a declaration, an import or export, a qualified type name's part), not a use of it. */
-function namesSomething(tsApi: typeof ts, parent: ts.Node, name: ts.Identifier): boolean {
+export function namesSomething(tsApi: typeof ts, parent: ts.Node, name: ts.Identifier): boolean {
   if ((parent as { name?: ts.Node }).name === name) return true;
   return tsApi.isQualifiedName(parent) || tsApi.isImportClause(parent) || tsApi.isImportSpecifier(parent) || tsApi.isNamespaceImport(parent) || tsApi.isExportSpecifier(parent);
 }

@@ -1,12 +1,12 @@
 /**
  * The type checker's view of a notebook: one in-memory TypeScript module per
  * cell. New cells are checked by tsgo in a child process (type-server.ts);
- * members after a dot are completed there, and the common shapes of
- * inspection described from its symbols (inspection.ts). Names in scope and
- * the rest of inspection come from a TypeScript 6 LanguageService, as tsgo's
- * API refuses completions that might need auto-imports and has no quick
- * info. Both read the same files and reuse what did not change: earlier
- * cells' files never do.
+ * members after a dot are completed there, names in scope at a cell's top
+ * level are found there (scope-completion.ts) and the common shapes of
+ * inspection described from its symbols (inspection.ts). The rest comes from
+ * a TypeScript 6 LanguageService, as tsgo's API refuses completions that
+ * might need auto-imports and has no quick info. Both read the same files
+ * and reuse what did not change: earlier cells' files never do.
  *
  * Each cell's file is the cell's text, unchanged so that positions match,
  * followed by two lines: an import of every notebook name the cell uses but
@@ -34,7 +34,8 @@ import type ts from "typescript";
 import { topLevelNames, type DeclarationKind, type TopLevelName } from "./declarations.js";
 import { DiskCache } from "./disk-cache.js";
 import { SymbolFlags, type CompletionEntry as TsgoCompletionEntry, type Project, type Symbol as TsgoSymbol } from "typescript-native/unstable/sync";
-import { DESCRIBED_COMPLETIONS, describesItself, jupyterKind, rankCompletions, symbolKind, type Completion } from "./completion.js";
+import { DESCRIBED_COMPLETIONS, describesItself, jupyterKind, rankCompletions, symbolKind, typeSignatures, type Completion } from "./completion.js";
+import { scopeCompletionsFromTsgo, scopeSite, type GlobalCompletion } from "./scope-completion.js";
 import { inspectionSite, quickInfoFromTsgo, type QuickInfo } from "./inspection.js";
 import { TypeServer, type CheckError } from "./type-server.js";
 
@@ -103,6 +104,8 @@ export class NotebookTypes {
   private generation = 0;
   /** The last completion or inspection, kept while nothing it read changes: JupyterLab's inspector panel asks again at every cursor move. */
   private lastAnswer: { request: string; generation: number; answer: unknown } | null = null;
+  /** What globalCompletions found, and in which epoch. */
+  private globals: { epoch: number; entries: readonly GlobalCompletion[] } | null = null;
   private readonly resolutions: ts.ModuleResolutionCache;
   private readonly typeResolutions: ts.TypeReferenceDirectiveResolutionCache;
 
@@ -229,18 +232,39 @@ export class NotebookTypes {
    * the first DESCRIBED_COMPLETIONS worth it with their types. The members
    * after a dot come from tsgo, which already holds the notebook's program as
    * the last check left it (a new input text is a new program in
-   * TypeScript 6: after a long notebook, milliseconds more). The names in
-   * scope come from TypeScript 6, as tsgo's API refuses them (it would offer
-   * auto-imports, which it cannot build there).
+   * TypeScript 6: after a long notebook, milliseconds more), and so do names
+   * in scope where scope-completion.ts finds them; the language service
+   * completes the rest.
    */
   completions(code: string, cursor: number, prefix: string): readonly Completion[] {
-    return this.remembered(["complete", code, cursor, prefix], () =>
-      this.withInput(code, cursor, () =>
-        isMemberAccess(code, cursor - prefix.length)
-          ? this.tsgoOr((project) => this.memberCompletions(project, cursor, prefix), () => this.scopeCompletions(cursor, prefix))
-          : this.scopeCompletions(cursor, prefix),
-      ),
-    );
+    return this.remembered(["complete", code, cursor, prefix], () => {
+      const fromLanguageService = () => this.scopeCompletions(cursor, prefix);
+      if (isMemberAccess(code, cursor - prefix.length)) {
+        return this.withInput(code, cursor, () => this.tsgoOr((project) => this.memberCompletions(project, cursor, prefix), fromLanguageService));
+      }
+      if (GLOBAL_EFFECT.test(code)) return this.withInput(code, cursor, fromLanguageService);
+      const globals = this.globalCompletions();
+      return this.withInput(code, cursor, (parsed, names) => {
+        const site = scopeSite(this.ts, parsed, cursor, prefix, names);
+        return site ? this.tsgoOr((project) => scopeCompletionsFromTsgo(project, this.inputFile, site, globals, prefix), fromLanguageService) : fromLanguageService();
+      });
+    });
+  }
+
+  /**
+   * The globals and keywords a name completes to at a cell's top level, as
+   * TypeScript 6 offers them (kept until something global changes): asked
+   * with an input that declares and imports nothing, so that no notebook
+   * name hides a global of the same name.
+   */
+  private globalCompletions(): readonly GlobalCompletion[] {
+    if (this.globals?.epoch !== this.epoch) {
+      this.setFile(this.inputFile, this.placeholder(SLOTS));
+      const entries = this.service.getCompletionsAtPosition(this.inputFile, 0, SCOPE_COMPLETION_OPTIONS)?.entries ?? [];
+      const globals = entries.filter((entry) => !describesItself(entry)).map((entry) => ({ text: entry.name, type: jupyterKind(entry.kind, this.ts.SymbolFlags.None), signature: "", sortText: entry.sortText }));
+      this.globals = { epoch: this.epoch, entries: globals };
+    }
+    return this.globals.entries;
   }
 
   /** Member completions from tsgo; the described ones' types in few round trips (one for all value types). */
@@ -252,18 +276,12 @@ export class NotebookTypes {
     for (const entry of ranked.slice(0, DESCRIBED_COMPLETIONS)) {
       if (entry.symbol && describesItself(entry)) described.set(entry, entry.symbol.flags & SymbolFlags.Alias ? checker.getAliasedSymbol(entry.symbol) : entry.symbol);
     }
-    const values = [...described.values()].filter((symbol) => symbol.flags & SymbolFlags.Value);
-    const valueTypes = new Map(values.length === 0 ? [] : checker.getTypeOfSymbol(values).map((type, i) => [values[i]!, type]));
-    const descriptions = new Map(
-      [...described].map(([entry, symbol]) => {
-        const type = valueTypes.has(symbol) ? valueTypes.get(symbol) : checker.getDeclaredTypeOfSymbol(symbol);
-        return [entry, { type: symbolKind(symbol.flags), signature: type ? checker.typeToString(type, undefined, NO_TRUNCATION) : "" }];
-      }),
-    );
-    return ranked.map((entry) => ({
-      text: entry.name,
-      ...(descriptions.get(entry) ?? { type: entry.symbol ? symbolKind(entry.symbol.flags) : "text", signature: "" }),
-    }));
+    const signatures = typeSignatures(checker, [...described.values()]);
+    return ranked.map((entry) => {
+      const symbol = described.get(entry);
+      if (symbol) return { text: entry.name, type: symbolKind(symbol.flags), signature: signatures.get(symbol)! };
+      return { text: entry.name, type: entry.symbol ? symbolKind(entry.symbol.flags) : "text", signature: "" };
+    });
   }
 
   /** `ask` answered by tsgo, or `otherwise` (the language service) where it has no answer (null) or failed (its child is then replaced). */
@@ -286,10 +304,7 @@ export class NotebookTypes {
    */
   private scopeCompletions(cursor: number, prefix: string): Completion[] {
     const ts = this.ts;
-    const info = this.service.getCompletionsAtPosition(this.inputFile, cursor, {
-      includeCompletionsWithInsertText: false,
-      includeCompletionsForModuleExports: false,
-    });
+    const info = this.service.getCompletionsAtPosition(this.inputFile, cursor, SCOPE_COMPLETION_OPTIONS);
     const ranked = rankCompletions(info?.entries ?? [], prefix);
     const described = new Set(ranked.slice(0, DESCRIBED_COMPLETIONS).filter(describesItself));
     const program = this.service.getProgram()!;
@@ -379,14 +394,14 @@ export class NotebookTypes {
    * more. The input keeps its text afterwards, so a repeated request finds
    * the same program, unless the text could change what the next cell sees.
    */
-  private withInput<T>(code: string, cursor: number, request: (parsed: ts.SourceFile) => T): T {
+  private withInput<T>(code: string, cursor: number, request: (parsed: ts.SourceFile, names: ReadonlySet<string>) => T): T {
     const word = /[\w$]*$/.exec(code.slice(0, cursor))![0];
     const parsed = parseCell(this.ts, code);
     const used = identifiersIn(this.ts, parsed);
     for (const name of this.owners.keys()) if (name.startsWith(word)) used.add(name);
     this.setFile(this.inputFile, fileText(this.cellFile(code, SLOTS, used, topLevelNames(this.ts, parsed))));
     try {
-      return request(parsed);
+      return request(parsed, used);
     } finally {
       if (GLOBAL_EFFECT.test(code)) this.setFile(this.inputFile, this.placeholder(SLOTS));
     }
@@ -576,11 +591,11 @@ function cleanCheckKey({ code, imports }: CellFile): string {
  */
 const SUFFIX_MARK = "\n;/*tsnnx*/";
 
+/** The language service's completion options: no insertions a Jupyter match cannot make, no auto-imports. */
+const SCOPE_COMPLETION_OPTIONS: ts.GetCompletionsAtPositionOptions = { includeCompletionsWithInsertText: false, includeCompletionsForModuleExports: false };
+
 /** Cell text that can change what other cells see besides its own exports (a superset: comments match too). */
 const GLOBAL_EFFECT = /\bdeclare\s+(global|module)\b|\/\/\/\s*<reference/;
-
-/** TypeScript's `TypeFormatFlags.NoTruncation` (tsgo's API does not export the enum). */
-const NO_TRUNCATION = 1;
 
 /** Whether the word starting at `wordStart` follows a member access's dot (`a.`, `a?.`; not a spread's `...`). */
 function isMemberAccess(code: string, wordStart: number): boolean {

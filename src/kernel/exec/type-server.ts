@@ -2,7 +2,7 @@
  * The type check of a new cell, done by TypeScript 7 (the native compiler,
  * tsgo) in a child process that keeps the notebook's program between cells;
  * other questions to that program (the members to complete after a dot, the
- * symbol to inspect) go through `query`.
+ * names in scope, the symbol to inspect) go through `query`.
  *
  * In the TypeScript 6 language service any new text meant a new program and
  * a new checker in this process: after 300 cells about 10 ms a cell, most of

@@ -61,6 +61,41 @@ describe("kernel exec: type checking in tsgo", function () {
   });
   afterEach(() => nb?.executor.dispose());
 
+  interface Completion {
+    text: string;
+    type: string;
+    signature: string;
+  }
+  interface QuickInfo {
+    signature: string;
+    documentation: string;
+  }
+  /** The notebook's checkers, as these tests reach into them. */
+  interface Types {
+    completions(code: string, cursor: number, prefix: string): Completion[];
+    quickInfo(code: string, cursor: number): QuickInfo | null;
+    scopeCompletions(cursor: number, prefix: string): Completion[];
+    serviceQuickInfo(cursor: number): QuickInfo | null;
+    service: ts.LanguageService;
+    server: { query: (read: unknown) => unknown };
+    withInput<T>(code: string, cursor: number, request: () => T): T;
+  }
+  const internals = () => (nb.executor as unknown as { types: Types }).types;
+  /** What `request` returns, and how many times it called the language service's `method`. */
+  const counting = <T>(method: "getCompletionsAtPosition" | "getQuickInfoAtPosition", request: () => T): [T, number] => {
+    const service = internals().service;
+    const asked = service[method] as (...args: unknown[]) => unknown;
+    let calls = 0;
+    (service[method] as unknown) = (...args: unknown[]) => (calls++, asked.apply(service, args));
+    try {
+      return [request(), calls];
+    } finally {
+      (service[method] as unknown) = asked;
+    }
+  };
+  /** What TypeScript 6's language service completes for `code` (the path each request took before tsgo's). */
+  const serviceCompletions = (code: string, prefix: string) => internals().withInput(code, code.length, () => internals().scopeCompletions(code.length, prefix));
+
   const erroneous = [
     // A chain of reasons, each on its own line, indented by depth.
     "interface Point { x: number }\nconst move: (p: Point) => void = (p: { x: string }) => {};",
@@ -81,23 +116,6 @@ describe("kernel exec: type checking in tsgo", function () {
   }
 
   describe("completion after a dot", () => {
-    interface Internals {
-      types: {
-        completions(code: string, cursor: number, prefix: string): Completion[];
-        service: ts.LanguageService;
-        withInput<T>(code: string, cursor: number, request: () => T): T;
-        scopeCompletions(cursor: number, prefix: string): Completion[];
-      };
-    }
-    interface Completion {
-      text: string;
-      type: string;
-      signature: string;
-    }
-    const internals = () => (nb.executor as unknown as Internals).types;
-    /** What TypeScript 6's language service answers for the same request (the path bare names take). */
-    const languageService = (code: string, prefix: string) => internals().withInput(code, code.length, () => internals().scopeCompletions(code.length, prefix));
-
     beforeEach(async () => {
       await nb.value(
         [
@@ -128,19 +146,16 @@ describe("kernel exec: type checking in tsgo", function () {
     ];
     for (const [code, prefix] of cases) {
       it(`comes from tsgo and matches the language service's names, kinds and types: ${code}`, async () => {
-        const expected = languageService(code, prefix);
+        const expected = serviceCompletions(code, prefix);
         assert.ok(expected.length > 0, "the language service completes it");
-        const asked = internals().service.getCompletionsAtPosition;
-        internals().service.getCompletionsAtPosition = () => assert.fail("member completion reached the language service");
-        try {
-          assert.deepEqual(internals().completions(code, code.length, prefix), expected);
-        } finally {
-          internals().service.getCompletionsAtPosition = asked;
-        }
+        assert.deepEqual(
+          counting("getCompletionsAtPosition", () => internals().completions(code, code.length, prefix)),
+          [expected, 0],
+        );
       });
     }
 
-    it("leaves a spread's dots, which are not a member access, to the language service (tsgo refuses names in scope)", async () => {
+    it("completes after a spread's dots as a name in scope, not a member (tsgo would refuse that request and be replaced)", async () => {
       const before = tsgoChildren();
       const code = "const all = [...tin";
       const matches = (await nb.executor.complete(code, code.length)).matches;
@@ -149,34 +164,88 @@ describe("kernel exec: type checking in tsgo", function () {
     });
   });
 
+  describe("completion of a name in scope", () => {
+    const prefixOf = (code: string) => /[\w$]*$/.exec(code)![0];
+    const languageService = (code: string) => serviceCompletions(code, prefixOf(code));
+    /** The kernel's completions at the end of `code`, and how many times it asked the language service for some. */
+    const completed = (code: string) => counting("getCompletionsAtPosition", () => internals().completions(code, code.length, prefixOf(code)));
+
+    beforeEach(async () => {
+      await nb.value(
+        "const Mass = 3; function Make(a: number) { return a; } class Machine {} interface Mapping { a: number } type Maybe = number | null; enum Mode { A } namespace Marks { export const m = 1; } namespace Meta { export interface I {} } let status = 'ok';",
+      );
+      await nb.value("import { readFileSync as readMe } from 'node:fs';");
+      // The globals and keywords are asked of the language service once, by the first such request.
+      completed("Mi");
+    });
+
+    const fromTsgo = [
+      // The notebook's values of every kind, not its types (`Mapping`, `Maybe`, `Meta`), ranked before the globals.
+      "Ma",
+      "Mo",
+      "Mar",
+      "Met",
+      "rea",
+      // A notebook name hides the global of the same name (lib.dom's `status`).
+      "sta",
+      // Globals and keywords alone.
+      "n",
+      // In expressions of every sort at the top level.
+      "const r = Ma",
+      "f(Ma",
+      "if (Ma",
+      "x ? Ma",
+      "const o = { a: Ma",
+      "new Ma",
+      "typeof Ma",
+      "!Ma",
+      // The cell's own names, but not the variable being initialized, nor a block's after the block.
+      "const Mb = Ma",
+      "const Mb = 1; Mb",
+      "let q = 1; q + Ma",
+      "const [Ma2] = [1]; Ma",
+      "function g() {} ; g",
+      "if (1) { const Mz = 2; } M",
+    ];
+    for (const code of fromTsgo) {
+      it(`comes from tsgo and matches the language service's names, kinds and types: ${code}`, async () => {
+        const expected = languageService(code);
+        assert.deepEqual(completed(code), [expected, 0]);
+      });
+    }
+
+    const fromLanguageService: [code: string, why: string][] = [
+      ["", "no word typed"],
+      ["function h(Malpha: number) { return Ma", "in a function (its keywords and `arguments`)"],
+      ["const f = (Mx: number) => Ma", "in an arrow function"],
+      ["let u = 1 as Ma", "a type"],
+      ["for (const Mitem of [1]) { Mi", "in a block the cell leaves open"],
+      ["{ Ma", "right after `{`"],
+    ];
+    for (const [code, why] of fromLanguageService) {
+      it(`leaves the rest to the language service: ${why}`, async () => {
+        const expected = languageService(code);
+        const [matches, calls] = completed(code);
+        assert.deepEqual(matches, expected);
+        assert.ok(calls > 0, "the language service answered");
+      });
+    }
+
+    it("asks the language service for the globals again after a cell declares one", async () => {
+      assert.ok(!completed("Mgl")[0].some((c) => c.text === "Mglobal"));
+      await nb.value("declare global { var Mglobal: number }");
+      const [matches, calls] = completed("Mgl");
+      assert.deepEqual(matches, languageService("Mgl"));
+      assert.ok(matches.some((c) => c.text === "Mglobal"));
+      assert.equal(calls, 1, "once, for the globals");
+    });
+  });
+
   describe("inspection", () => {
-    interface Internals {
-      types: {
-        quickInfo(code: string, cursor: number): QuickInfo | null;
-        serviceQuickInfo(cursor: number): QuickInfo | null;
-        service: ts.LanguageService;
-        withInput<T>(code: string, cursor: number, request: () => T): T;
-      };
-    }
-    interface QuickInfo {
-      signature: string;
-      documentation: string;
-    }
-    const internals = () => (nb.executor as unknown as Internals).types;
     /** What TypeScript 6's language service answers for the same request. */
     const languageService = (code: string, cursor: number) => internals().withInput(code, cursor, () => internals().serviceQuickInfo(cursor));
     /** The kernel's answer, and how many times it asked the language service for it. */
-    const inspected = (code: string, cursor: number): [QuickInfo | null, number] => {
-      const service = internals().service;
-      const asked = service.getQuickInfoAtPosition;
-      let calls = 0;
-      service.getQuickInfoAtPosition = (...args) => (calls++, asked.apply(service, args));
-      try {
-        return [internals().quickInfo(code, cursor), calls];
-      } finally {
-        service.getQuickInfoAtPosition = asked;
-      }
-    };
+    const inspected = (code: string, cursor: number) => counting("getQuickInfoAtPosition", () => internals().quickInfo(code, cursor));
 
     beforeEach(async () => {
       await nb.value(
@@ -241,7 +310,7 @@ describe("kernel exec: type checking in tsgo", function () {
     }
 
     it("answers a request asked again from its last answer, until a cell changes what it read", async () => {
-      const server = (internals() as unknown as { server: { query: (read: unknown) => unknown } }).server;
+      const server = internals().server;
       const query = server.query;
       let queries = 0;
       server.query = (read) => (queries++, query.call(server, read));
